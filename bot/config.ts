@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Parley reads from the environment, with its default.
+ * This is the only module that reads process.env; everything else receives a Config.
+ * Keep .env.example in step with this schema.
+ */
+const number = (fallback: number) => z.coerce.number().finite().default(fallback);
+const unitInterval = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
+
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+    HOST: z.string().default('localhost'),
+    PARLEY_DATA_DIR: z.string().min(1).default('./data'),
+    PARLEY_KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
+    PARLEY_ANSWER_THRESHOLD: unitInterval(0.5),
+    PARLEY_SUGGEST_THRESHOLD: unitInterval(0.25),
+    PARLEY_MISSES_BEFORE_OFFER: number(2).pipe(z.number().int().min(1)),
+    PARLEY_TIMEZONE: z.string().default('Europe/London'),
+    MicrosoftAppId: z.string().default(''),
+    MicrosoftAppPassword: z.string().default(''),
+    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    MicrosoftAppTenantId: z.string().default(''),
+  })
+  .refine((c) => c.PARLEY_SUGGEST_THRESHOLD <= c.PARLEY_ANSWER_THRESHOLD, {
+    path: ['PARLEY_SUGGEST_THRESHOLD'],
+    message: 'must not be above PARLEY_ANSWER_THRESHOLD',
+  })
+  .refine((c) => isTimeZone(c.PARLEY_TIMEZONE), { path: ['PARLEY_TIMEZONE'], message: 'is not an IANA time zone' });
+
+export type Env = z.infer<typeof configSchema>;
+
+export interface Config extends Env {
+  /** Absolute path of the folder holding the SQLite files; created at start if missing. */
+  dataDir: string;
+  knowledgeDir: string;
+  /** Local mode: no app id, so the adapter accepts unauthenticated requests from localhost channels. */
+  localMode: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // Empty strings in .env files mean "not set": let the defaults apply.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(given);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const value = typeof issue.path[0] === 'string' ? given[issue.path[0]] : undefined;
+        return `${name}: ${issue.message}${value === undefined ? '' : ` (got "${value}")`}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    dataDir: path.resolve(cwd, c.PARLEY_DATA_DIR),
+    knowledgeDir: path.resolve(cwd, c.PARLEY_KNOWLEDGE_DIR),
+    localMode: c.MicrosoftAppId === '',
+  };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

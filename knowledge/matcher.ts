@@ -1,0 +1,154 @@
+import { Vectorizer, type SparseVector } from './features';
+import type { KnowledgeBase } from './loader';
+import { isStopword, SynonymMap, terms, words } from './normalize';
+import { Speller } from './spelling';
+
+export interface Candidate {
+  id: string;
+  /** Confidence in [0, 1]. */
+  score: number;
+  /** The resident's words (after spelling fixes) that also occur in the entry. */
+  matched: string[];
+}
+
+export interface MatcherOptions {
+  /** Weight of the best single sample question against the entry as a whole (its centroid). */
+  nearestWeight: number;
+  /** Share of similarity from character n-grams. */
+  charWeight: number;
+}
+
+export const defaultMatcherOptions: MatcherOptions = { nearestWeight: 0.6, charWeight: 0.3 };
+
+interface Postings {
+  rows: number[];
+  values: number[];
+}
+
+/** Scores every row against a query with an inverted index: work grows with shared features only. */
+class InvertedIndex {
+  private readonly postings = new Map<number, Postings>();
+
+  constructor(readonly size: number) {}
+
+  add(row: number, v: SparseVector): void {
+    v.ids.forEach((id, i) => {
+      let p = this.postings.get(id);
+      if (!p) this.postings.set(id, (p = { rows: [], values: [] }));
+      p.rows.push(row);
+      p.values.push(v.values[i]!);
+    });
+  }
+
+  scores(q: SparseVector): Float64Array {
+    const out = new Float64Array(this.size);
+    q.ids.forEach((id, i) => {
+      const p = this.postings.get(id);
+      if (!p) return;
+      const qv = q.values[i]!;
+      for (let k = 0; k < p.rows.length; k++) out[p.rows[k]!]! += qv * p.values[k]!;
+    });
+    return out;
+  }
+}
+
+function centroid(vectors: SparseVector[]): SparseVector {
+  const sum = new Map<number, number>();
+  for (const v of vectors) v.ids.forEach((id, i) => sum.set(id, (sum.get(id) ?? 0) + v.values[i]!));
+  const ids = [...sum.keys()].sort((a, b) => a - b);
+  const norm = Math.sqrt(ids.reduce((s, id) => s + sum.get(id)! ** 2, 0)) || 1;
+  return { ids, values: ids.map((id) => sum.get(id)! / norm) };
+}
+
+/**
+ * Ranks knowledge-base entries for a resident's message. Each entry is represented by its
+ * sample questions, title and keywords as TF-IDF vectors; an entry's score mixes the cosine
+ * of its closest sample (good when a resident echoes one phrasing) with the cosine of its
+ * centroid (good when words are spread over several phrasings). Deterministic: ties break by id.
+ */
+export class Matcher {
+  private constructor(
+    private readonly ids: string[],
+    private readonly entryTerms: Set<string>[],
+    private readonly rowEntry: number[],
+    private readonly rows: InvertedIndex,
+    private readonly centroids: InvertedIndex,
+    private readonly vectorizer: Vectorizer,
+    private readonly synonyms: SynonymMap,
+    private readonly speller: Speller,
+    private readonly options: MatcherOptions,
+  ) {}
+
+  static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: MatcherOptions = defaultMatcherOptions): Matcher {
+    const synonyms = new SynonymMap(kb.synonyms);
+    const documents: string[][] = [];
+    const rowEntry: number[] = [];
+    const frequency = new Map<string, number>();
+    const countWords = (list: string[]) => list.forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
+
+    kb.entries.forEach((entry, e) => {
+      for (const text of [...entry.questions, entry.title, ...entry.keywords]) {
+        const ws = words(text);
+        countWords(ws);
+        documents.push(terms(ws, synonyms));
+        rowEntry.push(e);
+      }
+    });
+    for (const s of kb.synonyms) [s.term, ...s.variants].forEach((t) => countWords(words(t)));
+
+    const vectorizer = new Vectorizer({ chars: options.charWeight }).fit(documents);
+    const rows = new InvertedIndex(documents.length);
+    const perEntry: SparseVector[][] = kb.entries.map(() => []);
+    const entryTerms = kb.entries.map(() => new Set<string>());
+    documents.forEach((doc, row) => {
+      const v = vectorizer.vectorize(doc);
+      rows.add(row, v);
+      perEntry[rowEntry[row]!]!.push(v);
+      doc.forEach((t) => entryTerms[rowEntry[row]!]!.add(t));
+    });
+    const centroids = new InvertedIndex(kb.entries.length);
+    perEntry.forEach((vs, e) => centroids.add(e, centroid(vs)));
+
+    return new Matcher(
+      kb.entries.map((e) => e.id),
+      entryTerms,
+      rowEntry,
+      rows,
+      centroids,
+      vectorizer,
+      synonyms,
+      new Speller(frequency),
+      options,
+    );
+  }
+
+  /** The best `limit` entries for `text`, highest score first. Never throws on odd input. */
+  match(text: string, limit = 5): Candidate[] {
+    const corrected = words(text).map((w) => (isStopword(w) ? w : this.speller.correct(w)));
+    const queryTerms = terms(corrected, this.synonyms);
+    if (queryTerms.length === 0) return [];
+    const q = this.vectorizer.vectorize(queryTerms);
+    if (q.ids.length === 0) return [];
+
+    const nearest = new Float64Array(this.ids.length);
+    const rowScores = this.rows.scores(q);
+    for (let row = 0; row < rowScores.length; row++) {
+      const e = this.rowEntry[row]!;
+      if (rowScores[row]! > nearest[e]!) nearest[e] = rowScores[row]!;
+    }
+    const whole = this.centroids.scores(q);
+    const w = this.options.nearestWeight;
+
+    const ranked = this.ids
+      .map((id, e) => ({ id, e, score: Math.min(1, Math.max(0, w * nearest[e]! + (1 - w) * whole[e]!)) }))
+      .filter((c) => c.score > 0)
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
+
+    return ranked.map(({ id, e, score }) => ({
+      id,
+      score,
+      matched: corrected.filter((word, i, all) => all.indexOf(word) === i && terms([word], this.synonyms).some((t) => this.entryTerms[e]!.has(t))),
+    }));
+  }
+}

@@ -1,0 +1,87 @@
+import porterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
+import { words as naturalStopwords } from 'natural/lib/natural/util/stopwords';
+import type { Synonym } from './schema';
+
+/**
+ * Text → tokens, the one pipeline shared by indexing and matching:
+ * clean → split → (spelling fixed by the caller) → stem → synonyms → stopwords.
+ */
+
+/** Longer messages are cut: the opening of a message carries the question, and this bounds the work per turn. */
+export const MAX_CHARS = 1000;
+const MAX_TOKENS = 150;
+
+/** Words natural lists as stopwords that change the meaning of a council question ("moving out", "set up"). */
+const KEEP = new Set(['out', 'up', 'over', 'off', 'new', 'own', 'never', 'when', 'where', 'who', 'how', 'more', 'no', 'not']);
+/** Contractions (apostrophes are dropped by clean) and chat fillers that say nothing about the topic. */
+const EXTRA = ['im', 'ive', 'id', 'ill', 'youre', 'dont', 'didnt', 'doesnt', 'cant', 'wont', 'isnt', 'wasnt', 'arent', 'havent', 'hasnt', 'please', 'pls', 'plz', 'u', 'ur'];
+const STOPWORDS = new Set([...naturalStopwords.filter((w) => !KEEP.has(w)), ...EXTRA].map((w) => porterStemmer.stem(w)));
+
+/** Lower-case letters and digits of any script; accents folded; everything else is a space. */
+export function clean(text: string): string {
+  return text
+    .slice(0, MAX_CHARS)
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/['’‘`]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+export function words(text: string): string[] {
+  const cleaned = clean(text);
+  return cleaned ? cleaned.split(' ').slice(0, MAX_TOKENS) : [];
+}
+
+export function stem(word: string): string {
+  // The Porter stemmer is for English words; leave numbers and other scripts as they are.
+  return /^[a-z]+$/.test(word) ? porterStemmer.stem(word) : word;
+}
+
+/**
+ * Rewrites residents' words into the knowledge base's words ("the tip" → "household waste
+ * recycling centre") on stemmed tokens, longest variant first, so plurals match too.
+ */
+export class SynonymMap {
+  private readonly byFirst = new Map<string, { from: string[]; to: string[] }[]>();
+
+  constructor(synonyms: readonly Synonym[]) {
+    for (const { term, variants } of synonyms) {
+      const to = words(term).map(stem);
+      for (const variant of variants) {
+        const from = words(variant).map(stem);
+        const first = from[0];
+        if (first === undefined) continue;
+        const list = this.byFirst.get(first) ?? [];
+        list.push({ from, to });
+        list.sort((a, b) => b.from.length - a.from.length);
+        this.byFirst.set(first, list);
+      }
+    }
+  }
+
+  apply(stems: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < stems.length; ) {
+      const rule = this.byFirst.get(stems[i]!)?.find((r) => r.from.every((s, k) => stems[i + k] === s));
+      if (rule) {
+        out.push(...rule.to);
+        i += rule.from.length;
+      } else {
+        out.push(stems[i]!);
+        i += 1;
+      }
+    }
+    return out;
+  }
+}
+
+/** Stems with synonyms applied and stopwords removed: the terms the matcher scores on. */
+export function terms(wordList: readonly string[], synonyms: SynonymMap): string[] {
+  return synonyms.apply(wordList.map(stem)).filter((t) => !STOPWORDS.has(t));
+}
+
+export function isStopword(word: string): boolean {
+  return STOPWORDS.has(stem(word));
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The format of the knowledge-base YAML files. This file is the single source of truth:
+ * the loader validates against it, and later tooling (JSON Schema for editors) derives from it.
+ */
+
+const kebabId = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'must be kebab-case: lower-case letters, digits and single hyphens' });
+
+export const linkSchema = z.object({
+  title: z.string().trim().min(1, { message: 'must not be empty' }),
+  url: z.string().url({ message: 'must be a full URL, e.g. https://www.example.gov.uk/page' }),
+});
+
+export const escalateSchema = z.enum(['none', 'offer', 'urgent']);
+export const lookupSchema = z.enum(['bin-day']);
+
+export const entrySchema = z.strictObject({
+  id: kebabId,
+  title: z.string().trim().min(1, { message: 'must not be empty' }),
+  department: kebabId,
+  questions: z
+    .array(z.string().trim().min(1, { message: 'must not be empty' }))
+    .min(4, { message: 'expected at least 4 items' }),
+  answer: z.string().trim().min(1, { message: 'must not be empty' }),
+  links: z.array(linkSchema).default([]),
+  keywords: z.array(z.string().trim().min(1)).default([]),
+  related: z.array(kebabId).default([]),
+  escalate: escalateSchema.default('none'),
+  lookup: lookupSchema.optional(),
+});
+
+export const entryFileSchema = z.strictObject({
+  area: z.string().trim().min(1, { message: 'must not be empty' }),
+  entries: z.array(entrySchema).min(1, { message: 'expected at least 1 entry' }),
+});
+
+const hoursPattern = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
+const openingTimes = z
+  .string()
+  .regex(hoursPattern, { message: 'expected opening times like "08:30-17:00"' });
+
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+export const departmentSchema = z.strictObject({
+  id: kebabId,
+  name: z.string().trim().min(1),
+  phone: z.string().trim().min(1),
+  email: z.string().email({ message: 'must be an email address' }),
+  /** Days left out are closed. */
+  hours: z.strictObject(Object.fromEntries(weekdays.map((d) => [d, openingTimes.optional()])) as Record<Weekday, z.ZodOptional<typeof openingTimes>>),
+  outOfHours: z.string().trim().min(1).optional(),
+});
+
+export const departmentsFileSchema = z.strictObject({
+  departments: z.array(departmentSchema).min(1),
+});
+
+export const synonymsFileSchema = z.strictObject({
+  synonyms: z.array(
+    z.strictObject({
+      term: z.string().trim().min(1),
+      variants: z.array(z.string().trim().min(1)).min(1, { message: 'expected at least 1 variant' }),
+    }),
+  ),
+});
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-12-25' });
+export const bankHolidaysFileSchema = z.strictObject({
+  changes: z.array(z.strictObject({ from: isoDate, to: isoDate, reason: z.string().trim().min(1) })),
+});
+
+export type Link = z.infer<typeof linkSchema>;
+export type Entry = z.infer<typeof entrySchema>;
+export type EntryFile = z.infer<typeof entryFileSchema>;
+export type Department = z.infer<typeof departmentSchema>;
+export type Synonym = z.infer<typeof synonymsFileSchema>['synonyms'][number];
+export type BankHolidayChange = z.infer<typeof bankHolidaysFileSchema>['changes'][number];
