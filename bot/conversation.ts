@@ -176,10 +176,11 @@ export class Conversation {
       return [MessageFactory.text(text.askPostcode)];
     }
 
-    const reply = MessageFactory.text(answerText(entry));
     if (entry.id === HUMAN_ENTRY_ID) {
-      return [reply, ...this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, false)];
+      // The entry's answer is itself the offer, so the buttons go on it.
+      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry));
     }
+    const reply = MessageFactory.text(answerText(entry));
     if (entry.escalate === 'urgent') {
       return [reply, ...this.offer(data, { reason: 'urgent', department: entry.department, priority: 'high', entryId: entry.id })];
     }
@@ -227,12 +228,12 @@ export class Conversation {
     return [MessageFactory.text(text.dontKnow(contactLine(this.department(GENERAL_DEPARTMENT))))];
   }
 
-  /** Offers a person; `ask` false when the entry's own answer already asked. */
-  private offer(data: ConversationData, offer: Offer, ask = true): Reply[] {
+  /** Offers a person, with the standard question unless the caller has its own words. */
+  private offer(data: ConversationData, offer: Offer, question?: string): Reply[] {
     data.pending = { kind: 'offer', offer };
     const name = this.department(offer.department).name;
-    const question = offer.priority === 'high' ? text.urgentOffer(name) : text.offer(name);
-    return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask ? question : undefined)];
+    const ask = question ?? (offer.priority === 'high' ? text.urgentOffer(name) : text.offer(name));
+    return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
   private acceptOffer(offer: Offer, data: ConversationData): Reply[] {

@@ -1,0 +1,86 @@
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { checkRequiredContent, Conversation } from '../../bot/conversation';
+import { openDatabase, type Db } from '../../bot/db';
+import { ParleyBot } from '../../bot/parleyBot';
+import { SqliteStorage } from '../../bot/stateStorage';
+import type { ConversationData, UserData } from '../../bot/state';
+import { loadBinData } from '../../knowledge/bins/data';
+import { BinDayLookup } from '../../knowledge/bins/lookup';
+import { SqliteBinStore } from '../../knowledge/bins/store';
+import type { Thresholds } from '../../knowledge/decide';
+import { loadKnowledgeBase } from '../../knowledge/loader';
+import { Matcher } from '../../knowledge/matcher';
+
+export const FIXTURE_KB = path.resolve(__dirname, '..', 'fixtures', 'kb', 'valid');
+/** Wednesday 25 November 2026, mid-morning in London. */
+export const NOW = new Date('2026-11-25T10:00:00Z');
+
+const kb = loadKnowledgeBase(FIXTURE_KB);
+checkRequiredContent(kb);
+const knowledge = { kb, matcher: Matcher.build(kb) };
+const binData = loadBinData(path.join(FIXTURE_KB, 'data'));
+
+export function tempDbFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-test-')), 'parley.sqlite');
+}
+
+/** The real bot (real SQLite storage, real matcher) on botbuilder's TestAdapter. */
+export class BotHarness {
+  readonly db: Db;
+  readonly bot: ParleyBot;
+  adapter: TestAdapter;
+
+  constructor(
+    readonly dbFile = tempDbFile(),
+    thresholds: Thresholds = { answer: 0.5, suggest: 0.25 },
+  ) {
+    this.db = openDatabase(dbFile);
+    const binStore = new SqliteBinStore(this.db);
+    binStore.replace(binData);
+    const conversation = new Conversation({
+      knowledge: () => knowledge,
+      thresholds,
+      missesBeforeOffer: 2,
+      bins: new BinDayLookup(binStore, 'Europe/London', () => NOW),
+      now: () => NOW,
+    });
+    const storage = new SqliteStorage(this.db, () => NOW);
+    this.bot = new ParleyBot(new ConversationState(storage), new UserState(storage), conversation);
+    this.adapter = this.newConversation('conversation-1');
+  }
+
+  /** A new conversation for the same resident (user id "resident"). */
+  newConversation(id: string): TestAdapter {
+    this.adapter = new TestAdapter((context) => this.bot.run(context));
+    this.adapter.conversation = TestAdapter.createConversation(id, 'resident', 'parley');
+    return this.adapter;
+  }
+
+  /** Sends one message (or activity) and returns the bot's replies to it. */
+  async say(input: string | Partial<Activity>): Promise<Partial<Activity>[]> {
+    await this.adapter.send(input).startTest();
+    return this.adapter.activeQueue.splice(0);
+  }
+
+  async conversationData(): Promise<ConversationData> {
+    const key = `${this.adapter.conversation.channelId}/conversations/${this.adapter.conversation.conversation.id}/`;
+    const items = await new SqliteStorage(this.db).read([key]);
+    return (items[key] as { parley: ConversationData }).parley;
+  }
+
+  async userData(): Promise<UserData> {
+    const key = `${this.adapter.conversation.channelId}/users/resident/`;
+    const items = await new SqliteStorage(this.db).read([key]);
+    return (items[key] as { resident: UserData }).resident;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export const texts = (replies: Partial<Activity>[]) => replies.map((r) => r.text ?? '');
+export const buttons = (reply: Partial<Activity> | undefined) => reply?.suggestedActions?.actions.map((a) => a.title) ?? [];
