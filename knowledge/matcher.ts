@@ -1,8 +1,8 @@
 import { Classifier, softmaxInPlace } from './classifier';
 import { Vectorizer, type SparseVector } from './features';
 import type { KnowledgeBase } from './loader';
-import { isStopword, SynonymMap, terms, words } from './normalize';
-import { isEnglishWord, Speller } from './spelling';
+import { isStopword, SynonymMap, terms, termsWithOrigin, words } from './normalize';
+import { englishWords, isEnglishWord, Speller } from './spelling';
 
 export interface Candidate {
   id: string;
@@ -108,6 +108,8 @@ export class Matcher {
   static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: Partial<MatcherOptions> = {}): Matcher {
     const opts: MatcherOptions = { ...defaultMatcherOptions, ...options };
     const synonyms = new SynonymMap(kb.synonyms);
+    // Read the English word list now, so the first resident does not wait for it.
+    const dictionary = englishWords();
     const documents: string[][] = [];
     const rowEntry: number[] = [];
     const frequency = new Map<string, number>();
@@ -156,7 +158,7 @@ export class Matcher {
       vectorizer,
       classifier,
       synonyms,
-      new Speller(frequency, (w) => isEnglishWord(w)),
+      new Speller(frequency, (w) => isEnglishWord(w, dictionary)),
       opts,
     );
   }
@@ -180,7 +182,7 @@ export class Matcher {
   /** The best `limit` entries for `text`, highest score first. Never throws on odd input. */
   match(text: string, limit = 5): Candidate[] {
     const corrected = words(text).map((w) => (isStopword(w) ? w : this.speller.correct(w)));
-    const queryTerms = terms(corrected, this.synonyms);
+    const { terms: queryTerms, origin } = termsWithOrigin(corrected, this.synonyms);
     if (queryTerms.length === 0) return [];
     const q = this.vectorizer.vectorize(queryTerms);
     if (q.ids.length === 0) return [];
@@ -209,7 +211,7 @@ export class Matcher {
     return ranked.map(({ id, e, score }) => ({
       id,
       score,
-      matched: corrected.filter((word, i, all) => all.indexOf(word) === i && terms([word], this.synonyms).some((t) => this.entryTerms[e]!.has(t))),
+      matched: [...new Set(queryTerms.flatMap((t, k) => (this.entryTerms[e]!.has(t) ? [origin[k]!] : [])))],
     }));
   }
 }

