@@ -71,6 +71,24 @@ describe('loadKnowledgeBase', () => {
     ]);
   });
 
+  it('ships every entry id that integrations rely on, with urgent topics starting with what to do now', () => {
+    const kb = loadKnowledgeBase(path.join(root, 'knowledge'), root);
+    const required = `bins-collection-day bins-missed-collection bins-bulky-waste bins-garden-waste bins-new-or-replacement
+      recycling-what-goes-where recycling-centre fly-tipping council-tax-pay council-tax-bands council-tax-single-person-discount
+      council-tax-moving-home council-tax-support council-tax-arrears council-tax-direct-debit housing-benefit housing-apply
+      housing-repairs homelessness parking-permit parking-fine-appeal potholes-report street-lights-report roads-gritting
+      planning-application-search planning-apply building-control library-opening-hours register-to-vote births-deaths-marriages
+      blue-badge school-admissions free-school-meals noise-complaint pest-control business-rates licensing adult-social-care
+      child-safeguarding contact-us complaints foi-request find-councillor jobs greeting thanks goodbye human`.split(/\s+/);
+    expect(required.filter((id) => !kb.byId.has(id))).toEqual([]);
+    for (const id of ['homelessness', 'child-safeguarding']) {
+      const entry = kb.byId.get(id)!;
+      expect(entry.escalate).toBe('urgent');
+      expect(entry.answer.split('\n')[0]).toMatch(/call 999/);
+    }
+    expect(kb.byId.get('bins-collection-day')?.lookup).toBe('bin-day');
+  });
+
   it('loads the shipped knowledge base without problems', () => {
     const kb = loadKnowledgeBase(path.join(root, 'knowledge'), root);
     expect(kb.entries.length).toBeGreaterThanOrEqual(48);
