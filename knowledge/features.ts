@@ -1,13 +1,22 @@
 /**
- * TF-IDF features of a list of terms: word unigrams and bigrams (meaning) plus character
- * n-grams of each term (typos and word forms the speller and stemmer miss). The two groups
- * are normalised separately and mixed with fixed weights, so a cosine is a weighted sum of
- * a word cosine and a character cosine.
+ * TF-IDF features of a message: unigrams and bigrams of its terms (stems, synonyms applied:
+ * meaning) plus character n-grams of its words (typos and word forms the speller and stemmer
+ * miss). The two groups are normalised separately and mixed with fixed weights, so a cosine
+ * is a weighted sum of a word cosine and a character cosine. Term frequencies are sublinear.
  */
 
+/** A message as the features see it. */
+export interface Analysed {
+  /** Stems with synonyms applied. */
+  terms: readonly string[];
+  /** The words as written (spelling fixed). */
+  words: readonly string[];
+}
+
+/** Feature ids and their values; typed arrays because the classifier's inner loops read them. */
 export interface SparseVector {
-  ids: number[];
-  values: number[];
+  ids: Int32Array;
+  values: Float64Array;
 }
 
 export interface FeatureWeights {
@@ -29,9 +38,9 @@ function wordFeatures(terms: readonly string[], out: Map<string, number>): void 
   }
 }
 
-function charFeatures(terms: readonly string[], out: Map<string, number>): void {
-  for (const t of terms) {
-    const padded = `<${t}>`;
+function charFeatures(words: readonly string[], out: Map<string, number>): void {
+  for (const w of words) {
+    const padded = `<${w}>`;
     for (let n = CHAR_MIN; n <= CHAR_MAX; n++) {
       for (let i = 0; i + n <= padded.length; i++) {
         const key = `c ${padded.slice(i, i + n)}`;
@@ -54,7 +63,7 @@ export class Vectorizer {
     return this.idf.length;
   }
 
-  fit(documents: readonly (readonly string[])[]): this {
+  fit(documents: readonly Analysed[]): this {
     const df = new Map<string, number>();
     for (const doc of documents) {
       for (const key of this.counts(doc).keys()) df.set(key, (df.get(key) ?? 0) + 1);
@@ -72,11 +81,11 @@ export class Vectorizer {
   }
 
   /** Unit-length vector; unknown features add to the length but have no id. */
-  vectorize(terms: readonly string[]): SparseVector {
+  vectorize(doc: Analysed): SparseVector {
     const wordPart = new Map<string, number>();
     const charPart = new Map<string, number>();
-    wordFeatures(terms, wordPart);
-    charFeatures(terms, charPart);
+    wordFeatures(doc.terms, wordPart);
+    charFeatures(doc.words, charPart);
     const ids: number[] = [];
     const values: number[] = [];
     const addGroup = (part: Map<string, number>, share: number, unknownIdf: number) => {
@@ -97,13 +106,13 @@ export class Vectorizer {
     };
     addGroup(wordPart, 1 - this.weights.chars, this.maxIdf.word);
     addGroup(charPart, this.weights.chars, this.maxIdf.char);
-    return { ids, values };
+    return { ids: Int32Array.from(ids), values: Float64Array.from(values) };
   }
 
-  private counts(terms: readonly string[]): Map<string, number> {
+  private counts(doc: Analysed): Map<string, number> {
     const all = new Map<string, number>();
-    wordFeatures(terms, all);
-    charFeatures(terms, all);
+    wordFeatures(doc.terms, all);
+    charFeatures(doc.words, all);
     return all;
   }
 }

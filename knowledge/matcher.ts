@@ -1,7 +1,7 @@
 import { Classifier, softmaxInPlace } from './classifier';
-import { Vectorizer, type SparseVector } from './features';
+import { Vectorizer, type Analysed, type SparseVector } from './features';
 import type { KnowledgeBase } from './loader';
-import { isStopword, SynonymMap, terms, termsWithOrigin, words } from './normalize';
+import { isStopword, stem, SynonymMap, termsWithOrigin, words } from './normalize';
 import { englishWords, isEnglishWord, Speller } from './spelling';
 
 export interface Candidate {
@@ -13,79 +13,110 @@ export interface Candidate {
 }
 
 export interface MatcherOptions {
-  /** Weight of the best single sample question against the entry as a whole (its centroid). */
-  nearestWeight: number;
-  /** Share of similarity from character n-grams. */
+  /** Share of character n-grams in the features (the rest: word unigrams and bigrams). */
   charWeight: number;
-  /** Share of the score from the classifier's probability (the rest is the cosine similarity). */
+  /** Share of the score from the classifier's probability; the rest is the nearest sample's cosine. */
   classifierWeight: number;
   /** Softmax temperature of the classifier: higher spreads probability over more entries. */
   temperature: number;
   /** How hard words the knowledge base has never seen pull the score down: score × coverage^power. */
   coveragePower: number;
-  /** Training passes of the classifier over the sample questions. */
+  /** Training passes of the classifier over the sample questions; 0 = as many as a time budget allows. */
   epochs: number;
   /** L2 penalty of the classifier. */
   l2: number;
+  /** Keep stopwords as terms (the classifier learns that "what", "how" and "my" matter). */
+  keepStopwords: boolean;
 }
 
+/** Chosen on validation data only: knowledge/tests/dev.jsonl and CLINC150's val split. */
 export const defaultMatcherOptions: MatcherOptions = {
-  nearestWeight: 0.6,
   charWeight: 0.3,
-  classifierWeight: 0.5,
+  classifierWeight: 0.6,
   temperature: 1,
   coveragePower: 1,
-  epochs: 40,
-  l2: 1e-4,
+  epochs: 0,
+  l2: 1e-5,
+  keepStopwords: true,
 };
 
-interface Postings {
-  rows: number[];
-  values: number[];
-}
+/**
+ * Multiply-adds the classifier's training may spend when `epochs` is 0: about 3 s on a
+ * 2-core machine. A council knowledge base gets all MAX_EPOCHS; CLINC150's 15,000 samples ~6.
+ */
+const TRAINING_BUDGET = 1.2e9;
+const MAX_EPOCHS = 40;
+const MIN_EPOCHS = 4;
+/**
+ * The nearest-sample search ignores features found in more than this many samples (or this
+ * share of them, if more): such features ("what", "<th") cost the most time and tell the least.
+ * A council knowledge base of a few hundred samples is never pruned.
+ */
+const ROW_INDEX_MAX_POSTINGS = { count: 500, share: 0.05 };
 
-/** Scores every row against a query with an inverted index: work grows with shared features only. */
+/**
+ * Scores every row against a query with an inverted index: work grows with shared features
+ * only. Postings are packed into typed arrays once built, since this runs on every message.
+ */
 class InvertedIndex {
-  private readonly postings = new Map<number, Postings>();
+  private readonly start: Int32Array;
+  private readonly rowOf: Int32Array;
+  private readonly valueOf: Float32Array;
+  /** Reused by every call (matching is synchronous), so a message allocates no large arrays. */
+  private readonly out: Float64Array;
 
-  constructor(readonly size: number) {}
-
-  add(row: number, v: SparseVector): void {
-    v.ids.forEach((id, i) => {
-      let p = this.postings.get(id);
-      if (!p) this.postings.set(id, (p = { rows: [], values: [] }));
-      p.rows.push(row);
-      p.values.push(v.values[i]!);
+  constructor(
+    readonly size: number,
+    vectors: readonly SparseVector[],
+    features: number,
+    /** Features in more rows than this are left out. */
+    maxPostings = Infinity,
+  ) {
+    this.out = new Float64Array(size);
+    const count = new Int32Array(features + 1);
+    for (const v of vectors) for (const id of v.ids) count[id + 1]! += 1;
+    const limit = maxPostings;
+    const skip = new Uint8Array(features);
+    for (let f = 0; f < features; f++) {
+      if (count[f + 1]! > limit) {
+        skip[f] = 1;
+        count[f + 1] = 0;
+      }
+    }
+    for (let f = 0; f < features; f++) count[f + 1]! += count[f]!;
+    this.start = count;
+    const fill = count.slice(0, features);
+    this.rowOf = new Int32Array(count[features]!);
+    this.valueOf = new Float32Array(count[features]!);
+    vectors.forEach((v, row) => {
+      for (let k = 0; k < v.ids.length; k++) {
+        if (skip[v.ids[k]!]) continue;
+        const at = fill[v.ids[k]!]!++;
+        this.rowOf[at] = row;
+        this.valueOf[at] = v.values[k]!;
+      }
     });
   }
 
+  /** Valid until the next call. */
   scores(q: SparseVector): Float64Array {
-    const out = new Float64Array(this.size);
-    q.ids.forEach((id, i) => {
-      const p = this.postings.get(id);
-      if (!p) return;
-      const qv = q.values[i]!;
-      for (let k = 0; k < p.rows.length; k++) out[p.rows[k]!]! += qv * p.values[k]!;
-    });
+    const out = this.out.fill(0);
+    for (let k = 0; k < q.ids.length; k++) {
+      const id = q.ids[k]!;
+      const qv = q.values[k]!;
+      for (let at = this.start[id]!, end = this.start[id + 1]!; at < end; at++) out[this.rowOf[at]!]! += qv * this.valueOf[at]!;
+    }
     return out;
   }
-}
-
-function centroid(vectors: SparseVector[]): SparseVector {
-  const sum = new Map<number, number>();
-  for (const v of vectors) v.ids.forEach((id, i) => sum.set(id, (sum.get(id) ?? 0) + v.values[i]!));
-  const ids = [...sum.keys()].sort((a, b) => a - b);
-  const norm = Math.sqrt(ids.reduce((s, id) => s + sum.get(id)! ** 2, 0)) || 1;
-  return { ids, values: ids.map((id) => sum.get(id)! / norm) };
 }
 
 /**
  * Ranks knowledge-base entries for a resident's message. Each entry is represented by its
  * sample questions, title and keywords as TF-IDF vectors. An entry's score blends
- *  - the cosine similarity: its closest sample (good when a resident echoes one phrasing) mixed
- *    with its centroid (good when words are spread over several phrasings), and
- *  - the probability a logistic-regression classifier trained on the samples gives it (which
- *    words tell entries apart),
+ *  - the probability a softmax-regression classifier trained on the samples gives it (which
+ *    features tell entries apart), and
+ *  - the cosine of its closest sample (how close the message is to something editors wrote:
+ *    a classifier is confident about anything on its side of a boundary, however far away),
  * and is then scaled by coverage: the share of the resident's content words the knowledge base
  * knows at all. A message about things the council never mentions ("water a cactus") is out of
  * scope however well its one familiar word matches. Deterministic: ties break by id.
@@ -94,10 +125,9 @@ export class Matcher {
   private constructor(
     private readonly ids: string[],
     private readonly entryTerms: Set<string>[],
-    private readonly knownTerms: Set<string>,
-    private readonly rowEntry: number[],
+    private readonly knownStems: Set<string>,
+    private readonly rowEntry: Int32Array,
     private readonly rows: InvertedIndex,
-    private readonly centroids: InvertedIndex,
     private readonly vectorizer: Vectorizer,
     private readonly classifier: Classifier,
     private readonly synonyms: SynonymMap,
@@ -110,7 +140,7 @@ export class Matcher {
     const synonyms = new SynonymMap(kb.synonyms);
     // Read the English word list now, so the first resident does not wait for it.
     const dictionary = englishWords();
-    const documents: string[][] = [];
+    const documents: Analysed[] = [];
     const rowEntry: number[] = [];
     const frequency = new Map<string, number>();
     const countWords = (list: string[]) => list.forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
@@ -119,42 +149,39 @@ export class Matcher {
       for (const text of [...entry.questions, entry.title, ...entry.keywords]) {
         const ws = words(text);
         countWords(ws);
-        documents.push(terms(ws, synonyms));
+        documents.push({ words: ws, terms: termsWithOrigin(ws, synonyms, opts.keepStopwords).terms });
         rowEntry.push(e);
       }
     });
     for (const s of kb.synonyms) [s.term, ...s.variants].forEach((t) => countWords(words(t)));
 
     const vectorizer = new Vectorizer({ chars: opts.charWeight }).fit(documents);
-    const rows = new InvertedIndex(documents.length);
-    const perEntry: SparseVector[][] = kb.entries.map(() => []);
     const entryTerms = kb.entries.map(() => new Set<string>());
-    const knownTerms = new Set<string>();
+    const knownStems = new Set<string>();
     const vectors = documents.map((doc, row) => {
       const v = vectorizer.vectorize(doc);
-      rows.add(row, v);
-      perEntry[rowEntry[row]!]!.push(v);
-      doc.forEach((t) => {
+      doc.terms.forEach((t) => {
         entryTerms[rowEntry[row]!]!.add(t);
-        knownTerms.add(t);
+        knownStems.add(t);
       });
       return v;
     });
-    const centroids = new InvertedIndex(kb.entries.length);
-    perEntry.forEach((vs, e) => centroids.add(e, centroid(vs)));
+    const maxPostings = Math.max(ROW_INDEX_MAX_POSTINGS.count, ROW_INDEX_MAX_POSTINGS.share * documents.length);
+    const rows = new InvertedIndex(documents.length, vectors, vectorizer.size, maxPostings);
+    const work = vectors.reduce((sum, v) => sum + v.ids.length, 0) * kb.entries.length;
+    const epochs = opts.epochs || Math.max(MIN_EPOCHS, Math.min(MAX_EPOCHS, Math.floor(TRAINING_BUDGET / Math.max(1, work))));
     const classifier = Classifier.train(vectors, rowEntry, kb.entries.length, vectorizer.size, {
-      epochs: opts.epochs,
-      learningRate: 0.8,
+      epochs,
+      learningRate: 1,
       l2: opts.l2,
     });
 
     return new Matcher(
       kb.entries.map((e) => e.id),
       entryTerms,
-      knownTerms,
-      rowEntry,
+      knownStems,
+      Int32Array.from(rowEntry),
       rows,
-      centroids,
       vectorizer,
       classifier,
       synonyms,
@@ -173,8 +200,7 @@ export class Matcher {
     for (const word of corrected) {
       if (!/^[a-z]+$/.test(word) || isStopword(word)) continue;
       all += 1;
-      const ts = terms([word], this.synonyms);
-      if (this.speller.knows(word) || (ts.length > 0 && ts.every((t) => this.knownTerms.has(t)))) known += 1;
+      if (this.speller.knows(word) || this.knownStems.has(stem(word))) known += 1;
     }
     return all === 0 ? 1 : known / all;
   }
@@ -182,9 +208,9 @@ export class Matcher {
   /** The best `limit` entries for `text`, highest score first. Never throws on odd input. */
   match(text: string, limit = 5): Candidate[] {
     const corrected = words(text).map((w) => (isStopword(w) ? w : this.speller.correct(w)));
-    const { terms: queryTerms, origin } = termsWithOrigin(corrected, this.synonyms);
+    const { terms: queryTerms, origin } = termsWithOrigin(corrected, this.synonyms, this.options.keepStopwords);
     if (queryTerms.length === 0) return [];
-    const q = this.vectorizer.vectorize(queryTerms);
+    const q = this.vectorizer.vectorize({ terms: queryTerms, words: corrected });
     if (q.ids.length === 0) return [];
 
     const nearest = new Float64Array(this.ids.length);
@@ -193,14 +219,13 @@ export class Matcher {
       const e = this.rowEntry[row]!;
       if (rowScores[row]! > nearest[e]!) nearest[e] = rowScores[row]!;
     }
-    const whole = this.centroids.scores(q);
-    const { nearestWeight: w, classifierWeight: c, temperature, coveragePower } = this.options;
+    const { classifierWeight: c, temperature, coveragePower } = this.options;
     const probability = softmaxInPlace(this.classifier.logits(q), temperature);
     const scale = coveragePower === 0 ? 1 : this.coverage(corrected) ** coveragePower;
 
     const ranked = this.ids
       .map((id, e) => {
-        const cosine = w * nearest[e]! + (1 - w) * whole[e]!;
+        const cosine = nearest[e]!;
         const blended = cosine > 0 ? c * probability[e]! + (1 - c) * cosine : 0;
         return { id, e, score: Math.min(1, Math.max(0, blended * scale)) };
       })
@@ -211,7 +236,8 @@ export class Matcher {
     return ranked.map(({ id, e, score }) => ({
       id,
       score,
-      matched: [...new Set(queryTerms.flatMap((t, k) => (this.entryTerms[e]!.has(t) ? [origin[k]!] : [])))],
+      // Stopwords take part in scoring but explain nothing to an editor.
+      matched: [...new Set(queryTerms.flatMap((t, k) => (this.entryTerms[e]!.has(t) && !isStopword(origin[k]!) ? [origin[k]!] : [])))],
     }));
   }
 }

@@ -96,10 +96,14 @@ export function terms(wordList: readonly string[], synonyms: SynonymMap): string
 }
 
 /** As `terms`, plus for each term the resident's words it came from (to explain a match). */
-export function termsWithOrigin(wordList: readonly string[], synonyms: SynonymMap): { terms: string[]; origin: string[] } {
+export function termsWithOrigin(
+  wordList: readonly string[],
+  synonyms: SynonymMap,
+  keepStopwords = false,
+): { terms: string[]; origin: string[] } {
   const origin: string[] = [];
   const all = synonyms.apply(wordList.map(stem), wordList, origin);
-  const keep = all.map((t) => !STOPWORDS.has(t));
+  const keep = all.map((t) => keepStopwords || !STOPWORDS.has(t));
   return { terms: all.filter((_, k) => keep[k]), origin: origin.filter((_, k) => keep[k]) };
 }
 

@@ -66,15 +66,28 @@ export function isEnglishWord(word: string, dictionary: ReadonlySet<string> = en
  * hairdresser" must not become a question about the tip. Ties break on how common the word
  * is in the knowledge base, then alphabetically, so results are deterministic.
  */
+const bucketKey = (first: string, length: number) => `${first}${length}`;
+
 export class Speller {
-  private readonly fuse: Fuse<string>;
+  /**
+   * One fuse.js index per first letter and length: typos rarely change the first letter and
+   * change the length by at most the distance allowed, and small indexes are fast.
+   */
+  private readonly buckets = new Map<string, Fuse<string>>();
   private readonly cache = new Map<string, string>();
 
   constructor(
     private readonly frequency: ReadonlyMap<string, number>,
     private readonly isWord: (word: string) => boolean = (w) => isEnglishWord(w),
   ) {
-    this.fuse = new Fuse([...frequency.keys()].sort(), { includeScore: true, threshold: 0.4 });
+    const groups = new Map<string, string[]>();
+    for (const word of [...frequency.keys()].sort()) {
+      const key = bucketKey(word[0]!, word.length);
+      const list = groups.get(key) ?? [];
+      list.push(word);
+      groups.set(key, list);
+    }
+    for (const [key, list] of groups) this.buckets.set(key, new Fuse(list, { includeScore: true, threshold: 0.4 }));
   }
 
   correct(word: string): string {
@@ -87,7 +100,11 @@ export class Speller {
       const maxDistance = word.length <= 5 ? 1 : 2;
       let bestDistance = maxDistance + 1;
       let bestFrequency = 0;
-      for (const { item } of this.fuse.search(word, { limit: 8 })) {
+      const found: string[] = [];
+      for (let length = word.length - maxDistance; length <= word.length + maxDistance; length++) {
+        for (const { item } of this.buckets.get(bucketKey(word[0]!, length))?.search(word, { limit: 8 }) ?? []) found.push(item);
+      }
+      for (const item of found) {
         const distance = DamerauLevenshteinDistance(word, item, { transposition_cost: 1 });
         const frequency = this.frequency.get(item) ?? 0;
         const better =
