@@ -34,9 +34,19 @@ export function words(text: string): string[] {
   return cleaned ? cleaned.split(' ').slice(0, MAX_TOKENS) : [];
 }
 
+const stems = new Map<string, string>();
+const STEM_CACHE_LIMIT = 50_000;
+
 export function stem(word: string): string {
-  // The Porter stemmer is for English words; leave numbers and other scripts as they are.
-  return /^[a-z]+$/.test(word) ? porterStemmer.stem(word) : word;
+  let cached = stems.get(word);
+  if (cached === undefined) {
+    // The Porter stemmer is for English words; leave numbers and other scripts as they are.
+    cached = /^[a-z]+$/.test(word) ? porterStemmer.stem(word) : word;
+    // Stemming is the slowest step of normalising; residents reuse words, so remember them.
+    if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
+    stems.set(word, cached);
+  }
+  return cached;
 }
 
 /**
