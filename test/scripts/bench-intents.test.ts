@@ -79,7 +79,7 @@ describe('npm run bench:intents', () => {
     expect(lines).toContain('| Measure | fuse.js only | Parley |');
     const row = lines.find((l) => l.startsWith('| Out-of-scope recall |'))!;
     expect(row).toMatch(/^\| Out-of-scope recall \| [01]\.\d{3} \| [01]\.\d{3} \|$/);
-    expect(lines.filter((l) => l.startsWith('| '))).toHaveLength(2 + 9);
+    expect(lines.filter((l) => l.startsWith("| "))).toHaveLength(2 + 10);
   });
 
   it.each([
