@@ -18,6 +18,7 @@ import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqliteBinStore } from '../knowledge/bins/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
+import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, loadConfig, type Config } from './config';
 import { checkRequiredContent, Conversation, type Knowledge } from './conversation';
 import { openDatabase } from './db';
@@ -61,7 +62,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
   const kb = loadKnowledgeBase(config.knowledgeDir);
   checkRequiredContent(kb);
-  const knowledge: Knowledge = { kb, matcher: Matcher.build(kb) };
+  const knowledge: Knowledge = { kb, matcher: Matcher.build(kb, {}, loadWordVectors()) };
   const binStore = new SqliteBinStore(db);
   binStore.replace(loadBinData(path.join(config.knowledgeDir, 'data')));
   const bins = new BinDayLookup(binStore, config.PARLEY_TIMEZONE, now);
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((err: unknown) => {
     // Config and knowledge errors carry their own readable message; anything else, the stack.
-    console.error(err instanceof ConfigError || (err instanceof Error && err.name === 'KnowledgeError') ? err.message : err);
+    console.error(err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError'].includes(err.name)) ? err.message : err);
     process.exit(1);
   });
 }

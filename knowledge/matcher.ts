@@ -3,6 +3,7 @@ import { Vectorizer, type Analysed, type SparseVector } from './features';
 import type { KnowledgeBase } from './loader';
 import { isStopword, stem, SynonymMap, termsWithOrigin, words } from './normalize';
 import { englishWords, isEnglishWord, Speller } from './spelling';
+import { normalise, type WordVectors } from './wordVectors';
 
 export interface Candidate {
   id: string;
@@ -27,6 +28,10 @@ export interface MatcherOptions {
   l2: number;
   /** Keep stopwords as terms (the classifier learns that "what", "how" and "my" matter). */
   keepStopwords: boolean;
+  /** Share of the score from word-vector similarity to the entry (when word vectors are given). */
+  semanticWeight: number;
+  /** That similarity is raised to this power: only close meanings should count. */
+  semanticPower: number;
 }
 
 /** Chosen on validation data only: knowledge/tests/dev.jsonl and CLINC150's val split. */
@@ -38,6 +43,8 @@ export const defaultMatcherOptions: MatcherOptions = {
   epochs: 0,
   l2: 1e-5,
   keepStopwords: true,
+  semanticWeight: 0.2,
+  semanticPower: 6,
 };
 
 /**
@@ -133,9 +140,12 @@ export class Matcher {
     private readonly synonyms: SynonymMap,
     private readonly speller: Speller,
     private readonly options: MatcherOptions,
+    /** Each entry's mean word-vector direction, entry-major; empty without word vectors. */
+    private readonly meanings: Float32Array,
+    private readonly vectors: WordVectors | undefined,
   ) {}
 
-  static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: Partial<MatcherOptions> = {}): Matcher {
+  static build(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>, options: Partial<MatcherOptions> = {}, wordVectors?: WordVectors): Matcher {
     const opts: MatcherOptions = { ...defaultMatcherOptions, ...options };
     const synonyms = new SynonymMap(kb.synonyms);
     // Read the English word list now, so the first resident does not wait for it.
@@ -176,6 +186,18 @@ export class Matcher {
       l2: opts.l2,
     });
 
+    const dims = wordVectors?.dims ?? 0;
+    const meanings = new Float32Array(kb.entries.length * dims);
+    if (wordVectors) {
+      documents.forEach((doc, row) => {
+        const v = wordVectors.sentence(doc.words);
+        if (!v) return;
+        const base = rowEntry[row]! * dims;
+        for (let d = 0; d < dims; d++) meanings[base + d]! += v[d]!;
+      });
+      for (let e = 0; e < kb.entries.length; e++) normalise(meanings.subarray(e * dims, (e + 1) * dims));
+    }
+
     return new Matcher(
       kb.entries.map((e) => e.id),
       entryTerms,
@@ -187,6 +209,8 @@ export class Matcher {
       synonyms,
       new Speller(frequency, (w) => isEnglishWord(w, dictionary)),
       opts,
+      meanings,
+      wordVectors,
     );
   }
 
@@ -205,6 +229,14 @@ export class Matcher {
     return all === 0 ? 1 : known / all;
   }
 
+  /** Cosine of a unit sentence vector with entry e's meaning. */
+  private similarity(meaning: Float32Array, e: number): number {
+    const dims = meaning.length;
+    let sum = 0;
+    for (let d = 0; d < dims; d++) sum += meaning[d]! * this.meanings[e * dims + d]!;
+    return sum;
+  }
+
   /** The best `limit` entries for `text`, highest score first. Never throws on odd input. */
   match(text: string, limit = 5): Candidate[] {
     const corrected = words(text).map((w) => (isStopword(w) ? w : this.speller.correct(w)));
@@ -219,15 +251,18 @@ export class Matcher {
       const e = this.rowEntry[row]!;
       if (rowScores[row]! > nearest[e]!) nearest[e] = rowScores[row]!;
     }
-    const { classifierWeight: c, temperature, coveragePower } = this.options;
+    const { classifierWeight: c, temperature, coveragePower, semanticPower } = this.options;
     const probability = softmaxInPlace(this.classifier.logits(q), temperature);
     const scale = coveragePower === 0 ? 1 : this.coverage(corrected) ** coveragePower;
+    const meaning = this.vectors?.sentence(corrected);
+    const s = meaning ? this.options.semanticWeight : 0;
 
     const ranked = this.ids
       .map((id, e) => {
         const cosine = nearest[e]!;
-        const blended = cosine > 0 ? c * probability[e]! + (1 - c) * cosine : 0;
-        return { id, e, score: Math.min(1, Math.max(0, blended * scale)) };
+        const lexical = cosine > 0 ? (c * probability[e]! + (1 - c) * cosine) * scale : 0;
+        const semantic = meaning ? Math.max(0, this.similarity(meaning, e)) ** semanticPower : 0;
+        return { id, e, score: Math.min(1, Math.max(0, (1 - s) * lexical + s * semantic)) };
       })
       .filter((x) => x.score > 0)
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))

@@ -8,6 +8,7 @@ import { loadConfig } from '../bot/config';
 import { evaluate, readQuestions } from '../knowledge/evaluate';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
+import { loadWordVectors } from '../knowledge/wordVectors';
 
 function main(): void {
   const { values } = parseArgs({
@@ -19,8 +20,9 @@ function main(): void {
   const config = loadConfig();
   const questions = readQuestions(path.resolve(values.questions!));
   const kb = loadKnowledgeBase(config.knowledgeDir);
+  const vectors = loadWordVectors();
   const buildStart = performance.now();
-  const matcher = Matcher.build(kb);
+  const matcher = Matcher.build(kb, {}, vectors);
   const buildMs = performance.now() - buildStart;
   const thresholds = { answer: config.PARLEY_ANSWER_THRESHOLD, suggest: config.PARLEY_SUGGEST_THRESHOLD };
   // One untimed pass first, so the timings are of a warmed-up matcher, as in a running server.

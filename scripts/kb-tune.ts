@@ -21,9 +21,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { evaluate, readQuestions, type EvalReport, type TestQuestion } from '../knowledge/evaluate';
 import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/loader';
+import { loadWordVectors } from '../knowledge/wordVectors';
 import { defaultMatcherOptions, Matcher, type Candidate, type MatcherOptions } from '../knowledge/matcher';
 
 const HUMAN_PENALTY = 0.5;
+/** The installed word vectors, as the bot uses them. */
+const vectors = loadWordVectors();
 
 export function objective(r: EvalReport): number {
   return (r.inScopeAccuracy + r.noneRecall + r.humanRecall) / 3 - (r.humanRecall < 1 ? HUMAN_PENALTY * (1 - r.humanRecall) : 0);
@@ -89,7 +92,7 @@ function crossValidation(kb: KnowledgeBase, folds: number, options: Partial<Matc
         return false;
       }),
     }));
-    const matcher = Matcher.build({ entries, synonyms: kb.synonyms }, options);
+    const matcher = Matcher.build({ entries, synonyms: kb.synonyms }, options, vectors);
     for (const q of held) {
       questions.push(q);
       candidates.push(matcher.match(q.text));
@@ -99,7 +102,7 @@ function crossValidation(kb: KnowledgeBase, folds: number, options: Partial<Matc
 }
 
 function run(kb: KnowledgeBase, questions: TestQuestion[], options: Partial<MatcherOptions>, folds: number): Best & { cv?: EvalReport } {
-  const matcher = Matcher.build(kb, options);
+  const matcher = Matcher.build(kb, options, vectors);
   const candidates = questions.map((q) => matcher.match(q.text));
   const best = tuneThresholds(questions, candidates);
   if (folds < 2) return best;

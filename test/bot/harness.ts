@@ -14,6 +14,7 @@ import { SqliteBinStore } from '../../knowledge/bins/store';
 import type { Thresholds } from '../../knowledge/decide';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { Matcher } from '../../knowledge/matcher';
+import { loadWordVectors } from '../../knowledge/wordVectors';
 
 export const FIXTURE_KB = path.resolve(__dirname, '..', 'fixtures', 'kb', 'valid');
 /** Wednesday 25 November 2026, mid-morning in London. */
@@ -25,7 +26,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = { answer: defaults.PARLEY_ANSWER_T
 
 const kb = loadKnowledgeBase(FIXTURE_KB);
 checkRequiredContent(kb);
-const knowledge = { kb, matcher: Matcher.build(kb) };
+/** The installed word vectors, as the bot uses them (npm install makes the file). */
+export const WORD_VECTORS = loadWordVectors();
+const knowledge = { kb, matcher: Matcher.build(kb, {}, WORD_VECTORS) };
 const binData = loadBinData(path.join(FIXTURE_KB, 'data'));
 
 export function tempDbFile(): string {

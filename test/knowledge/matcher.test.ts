@@ -1,6 +1,6 @@
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { Matcher } from '../../knowledge/matcher';
-import { FIXTURE_KB } from '../bot/harness';
+import { FIXTURE_KB, WORD_VECTORS } from '../bot/harness';
 
 const matcher = Matcher.build(loadKnowledgeBase(FIXTURE_KB));
 const top = (text: string) => matcher.match(text)[0]?.id;
@@ -79,7 +79,7 @@ describe('Matcher', () => {
 });
 
 describe('Matcher on the shipped knowledge base', () => {
-  const shipped = Matcher.build(loadKnowledgeBase('knowledge'));
+  const shipped = Matcher.build(loadKnowledgeBase('knowledge'), {}, WORD_VECTORS);
   it.each([
     ['my bin was not emptied', 'bins-missed-collection'],
     ['how do I report a pothole', 'potholes-report'],

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_THRESHOLDS } from '../bot/harness';
+import { DEFAULT_THRESHOLDS, WORD_VECTORS } from '../bot/harness';
 import { evaluate, readQuestions } from '../../knowledge/evaluate';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { Matcher } from '../../knowledge/matcher';
@@ -8,7 +8,7 @@ import { Matcher } from '../../knowledge/matcher';
 // (knowledge/tests/questions.jsonl), with the shipped default thresholds.
 describe('answer quality of the shipped knowledge base', () => {
   const root = path.resolve(__dirname, '..', '..');
-  const matcher = Matcher.build(loadKnowledgeBase(path.join(root, 'knowledge')));
+  const matcher = Matcher.build(loadKnowledgeBase(path.join(root, 'knowledge')), {}, WORD_VECTORS);
   const questions = readQuestions(path.join(root, 'knowledge/tests/questions.jsonl'));
   const report = evaluate(questions, (t) => matcher.match(t), DEFAULT_THRESHOLDS);
 
