@@ -124,9 +124,11 @@ class InvertedIndex {
  *    features tell entries apart), and
  *  - the cosine of its closest sample (how close the message is to something editors wrote:
  *    a classifier is confident about anything on its side of a boundary, however far away),
- * and is then scaled by coverage: the share of the resident's content words the knowledge base
- * knows at all. A message about things the council never mentions ("water a cactus") is out of
- * scope however well its one familiar word matches. Deterministic: ties break by id.
+ * scaled by coverage: the share of the resident's content words the knowledge base knows at
+ * all. A message about things the council never mentions ("water a cactus") is out of scope
+ * however well its one familiar word matches. With word vectors, a share of the score is the
+ * similarity of the message's meaning to the entry's (raised to a power, so that only close
+ * meanings count): it reaches words no sample question used. Deterministic: ties break by id.
  */
 export class Matcher {
   private constructor(
