@@ -1,4 +1,4 @@
-import { MessageFactory, type TurnContext } from 'botbuilder';
+import { MessageFactory } from 'botbuilder';
 import type { BinDayResult } from '../knowledge/bins/lookup';
 import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
 import { decide, HUMAN_ENTRY_ID, type Thresholds } from '../knowledge/decide';

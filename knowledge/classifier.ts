@@ -27,7 +27,6 @@ const NEGLIGIBLE = 1e-2;
 export class Classifier {
   private constructor(
     readonly classes: number,
-    private readonly features: number,
     /** Feature-major: weights[f * classes + c]. */
     private readonly weights: Float32Array,
     private readonly bias: Float32Array,
@@ -87,7 +86,7 @@ export class Classifier {
       }
     }
     for (let i = 0; i < w.length; i++) w[i]! *= scale;
-    return new Classifier(classes, features, w, bias);
+    return new Classifier(classes, w, bias);
   }
 
   /** Raw class scores (logits) of a vector. */
