@@ -1,6 +1,5 @@
-import os from 'node:os';
-import fs from 'node:fs';
 import path from 'node:path';
+import { tempDbFile } from '../tempDb';
 import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
 import { checkRequiredContent, Conversation } from '../../bot/conversation';
@@ -31,9 +30,7 @@ export const WORD_VECTORS = loadWordVectors();
 const knowledge = { kb, matcher: Matcher.build(kb, {}, WORD_VECTORS) };
 const binData = loadBinData(path.join(FIXTURE_KB, 'data'));
 
-export function tempDbFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-test-')), 'parley.sqlite');
-}
+export { tempDbFile };
 
 /** The real bot (real SQLite storage, real matcher) on botbuilder's TestAdapter. */
 export class BotHarness {
