@@ -35,6 +35,8 @@ export type Env = z.infer<typeof configSchema>;
 export interface Config extends Env {
   /** Absolute path of the folder holding the SQLite files; created at start if missing. */
   dataDir: string;
+  /** The SQLite file every store shares. */
+  databaseFile: string;
   knowledgeDir: string;
   /** Local mode: no app id, so the adapter accepts unauthenticated requests from localhost channels. */
   localMode: boolean;
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     ...c,
     dataDir: path.resolve(cwd, c.PARLEY_DATA_DIR),
+    databaseFile: path.join(path.resolve(cwd, c.PARLEY_DATA_DIR), 'parley.sqlite'),
     knowledgeDir: path.resolve(cwd, c.PARLEY_KNOWLEDGE_DIR),
     localMode: c.MicrosoftAppId === '',
   };

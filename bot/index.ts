@@ -55,7 +55,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     await context.sendActivity(text.error);
   };
 
-  const db = openDatabase(path.join(config.dataDir, 'parley.sqlite'));
+  const db = openDatabase(config.databaseFile);
   const storage = new SqliteStorage(db, now);
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
