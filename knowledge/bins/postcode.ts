@@ -19,3 +19,25 @@ export function findPostcode(text: string): string | undefined {
   const m = IN_TEXT.exec(text.slice(0, 2000).toUpperCase().replace(/[ \t]+/g, ' '));
   return m ? `${m[1]} ${m[2]}` : undefined;
 }
+
+/** Every postcode in a text, case-insensitive, with where it was written (for redaction). */
+export interface PostcodeMatch {
+  /** Normalised, e.g. "BK3 4TN". */
+  postcode: string;
+  /** Offset of the match in the original text. */
+  index: number;
+  /** The text as written, e.g. "bk3  4tn". */
+  raw: string;
+}
+
+// The same outward/inward patterns as IN_TEXT, on the original text: the `i` flag stands in for
+// upper-casing and `[ \t]*` for collapsing spaces, so offsets point into what the resident wrote.
+const ALL_IN_TEXT = new RegExp(`(?<![A-Z0-9])(${OUTWARD})[ \\t]*(${INWARD})(?![A-Z0-9])`, 'gi');
+
+export function findPostcodes(text: string): PostcodeMatch[] {
+  return Array.from(text.matchAll(ALL_IN_TEXT), (m) => ({
+    postcode: `${m[1]!.toUpperCase()} ${m[2]!.toUpperCase()}`,
+    index: m.index,
+    raw: m[0],
+  }));
+}
