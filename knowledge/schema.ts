@@ -68,9 +68,34 @@ export const synonymsFileSchema = z.strictObject({
   ),
 });
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-12-25' });
+const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+const isoDate = z.string().regex(isoDatePattern, { message: 'expected a date like 2026-12-25' });
+/** A date that exists on the calendar: a holiday on 2026-02-30 would silently never close anything. */
+const calendarDate = isoDate.refine(
+  (d) => {
+    // A wrong shape is already reported by the pattern; say one thing at a time.
+    if (!isoDatePattern.test(d)) return true;
+    const day = new Date(`${d}T00:00:00Z`);
+    // Date rolls 2026-02-30 over to 2 March rather than failing, so compare the round trip.
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(d);
+  },
+  { message: 'not a date on the calendar' },
+);
+export const bankHolidaySchema = z.strictObject({ date: calendarDate, name: z.string().trim().min(1) });
 export const bankHolidaysFileSchema = z.strictObject({
   changes: z.array(z.strictObject({ from: isoDate, to: isoDate, reason: z.string().trim().min(1) })),
+  /** The days the council is closed; offices and departments use them for opening hours. */
+  holidays: z
+    .array(bankHolidaySchema)
+    .superRefine((list, ctx) => {
+      // Two names for one day would make "closed for …" ambiguous; the second one is the mistake.
+      const seen = new Set<string>();
+      list.forEach((h, i) => {
+        if (seen.has(h.date)) ctx.addIssue({ code: 'custom', path: [i, 'date'], message: `duplicate holiday on ${h.date}` });
+        seen.add(h.date);
+      });
+    })
+    .default([]),
 });
 
 export type Link = z.infer<typeof linkSchema>;
@@ -79,3 +104,4 @@ export type EntryFile = z.infer<typeof entryFileSchema>;
 export type Department = z.infer<typeof departmentSchema>;
 export type Synonym = z.infer<typeof synonymsFileSchema>['synonyms'][number];
 export type BankHolidayChange = z.infer<typeof bankHolidaysFileSchema>['changes'][number];
+export type BankHoliday = z.infer<typeof bankHolidaySchema>;

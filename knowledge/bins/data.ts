@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { bankHolidaysFileSchema, weekdays } from '../schema';
-import { KnowledgeError, YamlFile, type Problem } from '../yamlFile';
+import { readBankHolidaysFile } from '../holidays';
+import { weekdays } from '../schema';
+import { KnowledgeError, type Problem } from '../yamlFile';
 import { normalizePostcode } from './postcode';
 import type { Change, Round } from './schedule';
 
@@ -15,7 +16,6 @@ export interface BinData {
 
 export const ROUNDS_FILE = 'bin-rounds.csv';
 export const POSTCODES_FILE = 'bin-postcodes.csv';
-export const BANK_HOLIDAYS_FILE = 'bank-holidays.yaml';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-11-02' });
 const roundRow = z.object({
@@ -85,18 +85,10 @@ export function loadBinData(dataDir: string, displayRoot = process.cwd()): BinDa
     }
   }
 
-  let changes: Change[] = [];
-  if (!fs.existsSync(path.join(dataDir, BANK_HOLIDAYS_FILE))) {
-    problems.push({ file: display(BANK_HOLIDAYS_FILE), line: 1, column: 1, field: '', message: 'file is missing' });
-  } else {
-    const { file: holidays, problems: syntax } = YamlFile.read(path.join(dataDir, BANK_HOLIDAYS_FILE), displayRoot);
-    problems.push(...syntax);
-    if (!syntax.length) {
-      const { value, problems: invalid } = holidays.validate(bankHolidaysFileSchema);
-      problems.push(...invalid);
-      changes = value?.changes ?? [];
-    }
-  }
+  // bank-holidays.yaml is read by ../holidays.ts, which owns it; the bins need only its `changes`.
+  const holidays = readBankHolidaysFile(dataDir, displayRoot);
+  problems.push(...holidays.problems);
+  const changes: Change[] = holidays.value?.changes ?? [];
 
   if (problems.length) throw new KnowledgeError(problems);
   return { rounds, postcodes, changes };
