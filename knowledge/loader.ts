@@ -54,10 +54,13 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
   }
 
   const departments = new Map<string, Department>();
+  // Only check entries' departments against a departments file that loaded: one error, not fifty.
+  let departmentsValid = false;
   const departmentsFile = fileNames.includes(DEPARTMENTS_FILE) ? read(DEPARTMENTS_FILE) : undefined;
   if (departmentsFile) {
     const { value, problems: found } = departmentsFile.validate(departmentsFileSchema);
     problems.push(...found);
+    departmentsValid = value !== undefined;
     value?.departments.forEach((d, i) => {
       if (departments.has(d.id)) {
         problems.push(departmentsFile.problem(['departments', i, 'id'], `duplicate department id "${d.id}"`));
@@ -117,7 +120,7 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
       if (id === entry.id) problems.push(file.problem(['entries', index, 'related', j], 'an entry cannot be related to itself'));
       else if (!byId.has(id)) problems.push(file.problem(['entries', index, 'related', j], `no entry has the id "${id}"`));
     });
-    if (departmentsFile && !departments.has(entry.department)) {
+    if (departmentsValid && !departments.has(entry.department)) {
       problems.push(
         file.problem(['entries', index, 'department'], `unknown department "${entry.department}" (see ${DEPARTMENTS_FILE})`),
       );

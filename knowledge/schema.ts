@@ -37,10 +37,13 @@ export const entryFileSchema = z.strictObject({
   entries: z.array(entrySchema).min(1, { message: 'expected at least 1 entry' }),
 });
 
-const hoursPattern = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/;
+const hoursPattern = /^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const openingTimes = z
   .string()
-  .regex(hoursPattern, { message: 'expected opening times like "08:30-17:00"' });
+  .regex(hoursPattern, { message: 'expected opening times like "08:30-17:00"' })
+  // Overnight hours would make a department look closed all day: say so instead.
+  .refine((t) => minutesOf(t.slice(6)) > minutesOf(t), { message: 'must close after it opens (same day)' });
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof weekdays)[number];

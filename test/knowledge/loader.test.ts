@@ -54,6 +54,13 @@ describe('loadKnowledgeBase', () => {
       ],
     ],
     ['missing-departments', ['test/fixtures/kb/missing-departments/departments.yaml:1: file is missing']],
+    [
+      'bad-hours',
+      [
+        'test/fixtures/kb/bad-hours/departments.yaml:7 departments[0].hours.monday: must close after it opens (same day)',
+        'test/fixtures/kb/bad-hours/departments.yaml:8 departments[0].hours.tuesday: expected opening times like "08:30-17:00"',
+      ],
+    ],
     ['synonym-clash', ['test/fixtures/kb/synonym-clash/synonyms.yaml:5 synonyms[1].variants[0]: "tip" is already a variant of "household waste recycling centre"']],
   ])('reports every problem in %s with file, line and field', (name, expected) => {
     expect(problemsOf(() => loadKnowledgeBase(fixture(name), root))).toEqual(expected);
