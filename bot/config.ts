@@ -19,6 +19,8 @@ export const configSchema = z
     PARLEY_SUGGEST_THRESHOLD: unitInterval(0.34),
     PARLEY_MISSES_BEFORE_OFFER: number(2).pipe(z.number().int().min(1)),
     PARLEY_TIMEZONE: z.string().default('Europe/London'),
+    PARLEY_SESSION_IDLE_MINUTES: number(30).pipe(z.number().int().min(1)),
+    PARLEY_SESSION_MAX_HOURS: number(12).pipe(z.number().int().min(1)),
     MicrosoftAppId: z.string().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),

@@ -10,9 +10,15 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   ConversationState,
+  TranscriptLoggerMiddleware,
   UserState,
   type TurnContext,
 } from 'botbuilder';
+import { SqliteAgentStore } from '../handoff/agents';
+import { mountConsoleApi } from '../handoff/consoleApi';
+import { SqliteEscalationQueue } from '../handoff/queue';
+import { SqliteSessionStore } from '../handoff/sessions';
+import { SqliteTranscriptStore } from '../handoff/transcriptStore';
 import { loadBinData } from '../knowledge/bins/data';
 import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqliteBinStore } from '../knowledge/bins/store';
@@ -59,6 +65,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const storage = new SqliteStorage(db, now);
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
+  // Every conversation is kept, redacted, so a person who takes over sees what came before.
+  const transcripts = new SqliteTranscriptStore(db, { now });
+  adapter.use(new TranscriptLoggerMiddleware(transcripts));
+  const queue = new SqliteEscalationQueue(db);
+  const agents = new SqliteAgentStore(db);
+  const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
   const kb = loadKnowledgeBase(config.knowledgeDir);
   checkRequiredContent(kb);
@@ -80,6 +92,19 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     adapter,
     bot,
     health: () => ({ entries: knowledge.kb.entries.length, postcodes: binStore.postcodeCount() }),
+  });
+
+  mountConsoleApi(server, {
+    agents,
+    sessions,
+    queue,
+    transcript: (e) => {
+      const channelId = (e.reference as { channelId?: string } | null)?.channelId ?? '';
+      return transcripts.transcriptOf(channelId, e.conversationId);
+    },
+    departments: new Set(kb.departments.keys()),
+    now,
+    secureCookie: !['localhost', '127.0.0.1', '::1'].includes(config.HOST),
   });
 
   return {

@@ -35,6 +35,7 @@ export interface AgentStore {
   add(agent: NewAgent, now: Date): AddResult;
   list(): Agent[];
   get(name: string): Agent | undefined;
+  byId(id: number): Agent | undefined;
   remove(name: string): { kind: 'removed' } | { kind: 'not-found' };
   /** The agent if the password is right; undefined otherwise (without saying which was wrong). */
   verify(name: string, password: string): Agent | undefined;
@@ -90,6 +91,7 @@ export class SqliteAgentStore implements AgentStore {
     this.sql = {
       insert: db.prepare('INSERT INTO agents (name, departments, role, password_hash, created_at) VALUES (@name, @departments, @role, @hash, @at) ON CONFLICT (name) DO NOTHING'),
       get: db.prepare<[string], Row>('SELECT * FROM agents WHERE name = ?'),
+      byId: db.prepare<[number], Row>('SELECT * FROM agents WHERE id = ?'),
       list: db.prepare<[], Row>('SELECT * FROM agents ORDER BY name COLLATE NOCASE'),
       remove: db.prepare<[string]>('DELETE FROM agents WHERE name = ?'),
     };
@@ -114,6 +116,11 @@ export class SqliteAgentStore implements AgentStore {
 
   get(name: string): Agent | undefined {
     const row = this.sql.get.get(name.trim());
+    return row && fromRow(row);
+  }
+
+  byId(id: number): Agent | undefined {
+    const row = this.sql.byId.get(id);
     return row && fromRow(row);
   }
 

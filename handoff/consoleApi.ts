@@ -1,0 +1,194 @@
+import type { Activity } from 'botbuilder';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { Agent, AgentStore } from './agents';
+import type { Escalation, EscalationQueue } from './queue';
+import type { Session, SessionStore } from './sessions';
+
+/**
+ * The duty officers' console API under /api/console/ (issue 5). Every route but login needs a
+ * session cookie; every change also needs the session's CSRF token in `x-csrf-token`. Bodies are
+ * validated with zod; every refusal is a 4xx with `{ error, message }`.
+ */
+
+export interface ConsoleDeps {
+  agents: AgentStore;
+  sessions: SessionStore;
+  queue: EscalationQueue;
+  /** The transcript before the handoff, by the escalation's conversation. */
+  transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
+  departments: ReadonlySet<string>;
+  now: () => Date;
+  /** Mark the cookie Secure (anything but plain-HTTP localhost). */
+  secureCookie: boolean;
+}
+
+export const SESSION_COOKIE = 'parley_session';
+
+const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) });
+const transferBody = z.strictObject({ department: z.string().min(1) });
+const idParam = z.coerce.number().int().positive();
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const reason = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new HttpError(400, 'bad-request', reason);
+  }
+  return result.data;
+}
+
+/** What the console shows of an agent: never the password hash. */
+const publicAgent = (a: Agent) => ({ name: a.name, role: a.role, departments: a.departments });
+
+export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
+  const { agents, sessions, queue, now } = deps;
+
+  /** The signed-in agent, or a 401; for changes, a 403 without the session's CSRF token. */
+  const signedIn = (req: Request, change: boolean): { agent: Agent; session: Session } => {
+    const token = cookie(req, SESSION_COOKIE);
+    const session = token ? sessions.touch(token, now()) : undefined;
+    if (!session) throw new HttpError(401, 'not-signed-in', 'Sign in first (or your session has expired).');
+    const agent = agents.byId(session.agentId);
+    if (!agent) throw new HttpError(401, 'not-signed-in', 'This agent no longer exists.');
+    if (change && req.headers['x-csrf-token'] !== session.csrfToken) {
+      throw new HttpError(403, 'csrf', 'Missing or wrong x-csrf-token header.');
+    }
+    return { agent, session };
+  };
+
+  const mayServe = (agent: Agent, e: Escalation) => agent.role === 'supervisor' || agent.departments.includes(e.department);
+
+  const escalationFor = (req: Request, agent: Agent): Escalation => {
+    const id = idParam.safeParse(req.params?.id);
+    const e = id.success ? queue.get(id.data) : undefined;
+    if (!e) throw new HttpError(404, 'not-found', `No escalation ${String(req.params?.id)}.`);
+    if (!mayServe(agent, e)) throw new HttpError(403, 'other-department', `Escalation ${e.id} is for ${e.department}.`);
+    return e;
+  };
+
+  const view = (e: Escalation) => ({
+    id: e.id,
+    department: e.department,
+    priority: e.priority,
+    reason: e.reason,
+    status: e.status,
+    entryId: e.entryId ?? null,
+    summary: e.summary ?? null,
+    queuedAt: e.queuedAt,
+    waitSeconds: Math.max(0, Math.round((now().getTime() - Date.parse(e.queuedAt)) / 1000)),
+    position: queue.position(e.id) ?? null,
+    agentId: e.agentId ?? null,
+  });
+
+  /** Runs a handler and turns HttpErrors into their answers; anything else is a 500 for restify. */
+  const route = (handler: (req: Request, res: Response) => Promise<void> | void) => async (req: Request, res: Response) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      res.send(err.status, { error: err.code, message: err.message });
+    }
+  };
+
+  server.post(
+    '/api/console/login',
+    route((req, res) => {
+      const body = parse(loginBody, req.body);
+      const agent = agents.verify(body.name, body.password);
+      if (!agent) throw new HttpError(401, 'invalid-credentials', 'Wrong name or password.');
+      const { token, session } = sessions.create(agent.id, now());
+      res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
+      res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
+    }),
+  );
+
+  server.post(
+    '/api/console/logout',
+    route((req, res) => {
+      signedIn(req, true);
+      sessions.end(cookie(req, SESSION_COOKIE)!);
+      res.header('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      res.send(204);
+    }),
+  );
+
+  server.get(
+    '/api/console/queue',
+    route((req, res) => {
+      const { agent } = signedIn(req, false);
+      const serve = (e: Escalation) => mayServe(agent, e);
+      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view) });
+    }),
+  );
+
+  server.get(
+    '/api/console/escalations/:id',
+    route(async (req, res) => {
+      const { agent } = signedIn(req, false);
+      const e = escalationFor(req, agent);
+      res.send(200, { escalation: view(e), transcript: await deps.transcript(e) });
+    }),
+  );
+
+  server.post(
+    '/api/console/escalations/:id/pickup',
+    route((req, res) => {
+      const { agent } = signedIn(req, true);
+      const e = escalationFor(req, agent);
+      const result = queue.pickup(e.id, String(agent.id), now());
+      switch (result.kind) {
+        case 'picked':
+          return void res.send(200, { escalation: view(result.escalation) });
+        case 'taken':
+          throw new HttpError(409, 'taken', 'Someone else has already picked this up.');
+        case 'not-waiting':
+          throw new HttpError(409, 'not-waiting', `This escalation is ${result.status}.`);
+        case 'not-found':
+          throw new HttpError(404, 'not-found', `No escalation ${e.id}.`);
+      }
+    }),
+  );
+
+  server.post(
+    '/api/console/escalations/:id/transfer',
+    route((req, res) => {
+      const { agent } = signedIn(req, true);
+      const e = escalationFor(req, agent);
+      const { department } = parse(transferBody, req.body);
+      if (!deps.departments.has(department)) throw new HttpError(400, 'bad-request', `department: unknown department "${department}"`);
+      const result = queue.transfer(e.id, department);
+      if (result.kind !== 'done') throw new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+      res.send(200, { escalation: view(result.escalation) });
+    }),
+  );
+
+  server.post(
+    '/api/console/escalations/:id/close',
+    route((req, res) => {
+      const { agent } = signedIn(req, true);
+      const e = escalationFor(req, agent);
+      const result = queue.close(e.id, 'closed-by-agent', now());
+      if (result.kind !== 'done') throw new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+      res.send(200, { escalation: view(result.escalation) });
+    }),
+  );
+}

@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../bot/config';
+import { openDatabase } from '../../bot/db';
+import { createApp, type App } from '../../bot/index';
+import { SqliteAgentStore } from '../../handoff/agents';
+import { SqliteEscalationQueue } from '../../handoff/queue';
+import { FIXTURE_KB } from '../bot/harness';
+
+const silent = { info: () => undefined, error: () => undefined };
+let clock = new Date('2026-11-25T10:00:00Z');
+
+interface Client {
+  cookie?: string;
+  csrf?: string;
+}
+
+describe('console API over real HTTP', () => {
+  let app: App;
+  let url: string;
+  let ids: { waste: number; housing: number };
+
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-console-'));
+    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
+    // Agents and waiting residents, put in the same SQLite file the server then opens.
+    const db = openDatabase(config.databaseFile);
+    const agents = new SqliteAgentStore(db);
+    agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+    agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
+    agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
+    const queue = new SqliteEscalationQueue(db);
+    const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: 'http://localhost:9' });
+    ids = {
+      waste: queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock).escalation.id,
+      housing: queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock).escalation.id,
+    };
+    db.close();
+    app = createApp(config, { now: () => clock, log: silent });
+    url = await app.listen();
+  });
+  afterAll(() => app.close());
+
+  async function call(client: Client, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(client.cookie && { cookie: client.cookie }),
+        ...(client.csrf && { 'x-csrf-token': client.csrf }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined, setCookie: res.headers.get('set-cookie') };
+  }
+
+  async function login(name: string, password: string): Promise<Client> {
+    const res = await call({}, 'POST', '/api/console/login', { name, password });
+    expect(res.status).toBe(200);
+    return { cookie: res.setCookie!.split(';')[0], csrf: res.body!.csrfToken };
+  }
+
+  it('signs in with a session cookie and returns a CSRF token', async () => {
+    const res = await call({}, 'POST', '/api/console/login', { name: 'Ann', password: 'ann-password-1' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ agent: { name: 'Ann', role: 'agent', departments: ['waste'] }, csrfToken: expect.any(String), expiresAt: '2026-11-25T10:30:00.000Z' });
+    expect(res.setCookie).toMatch(/^parley_session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+  });
+
+  it.each([
+    [{ name: 'Ann', password: 'wrong-password' }, 401, 'invalid-credentials'],
+    [{ name: 'Nobody', password: 'ann-password-1' }, 401, 'invalid-credentials'],
+    [{ name: 'Ann' }, 400, 'bad-request'],
+    ['{not json', 400, undefined],
+  ])('refuses login %p with %i', async (body, status, error) => {
+    const res = await call({}, 'POST', '/api/console/login', body);
+    expect(res.status).toBe(status);
+    if (error) expect(res.body?.error).toBe(error);
+  });
+
+  it('refuses every route without a session', async () => {
+    for (const [method, route] of [
+      ['GET', '/api/console/queue'],
+      ['GET', `/api/console/escalations/${ids.waste}`],
+      ['POST', `/api/console/escalations/${ids.waste}/pickup`],
+      ['POST', '/api/console/logout'],
+    ] as const) {
+      expect((await call({}, method, route)).status).toBe(401);
+    }
+  });
+
+  it('shows an agent the queue of their departments only; a supervisor sees all', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    const queue = await call(ann, 'GET', '/api/console/queue');
+    expect(queue.body).toEqual({
+      waiting: [
+        {
+          id: ids.waste,
+          department: 'waste',
+          priority: 'normal',
+          reason: 'asked',
+          status: 'waiting',
+          entryId: null,
+          summary: 'Missed bin',
+          queuedAt: '2026-11-25T10:00:00.000Z',
+          waitSeconds: 0,
+          position: 1,
+          agentId: null,
+        },
+      ],
+      active: [],
+    });
+    const sue = await login('Sue', 'sue-password-1');
+    expect((await call(sue, 'GET', '/api/console/queue')).body!.waiting.map((e: { department: string }) => e.department)).toEqual(['housing', 'waste']);
+    expect((await call(ann, 'GET', `/api/console/escalations/${ids.housing}`)).status).toBe(403);
+  });
+
+  it('shows an escalation with the conversation before it, personal data redacted', async () => {
+    const message = {
+      type: 'message',
+      id: 'm1',
+      text: 'my bin was missed, email me at ann@example.com',
+      channelId: 'test',
+      serviceUrl: 'http://localhost:9',
+      from: { id: 'resident', role: 'user' },
+      recipient: { id: 'parley', role: 'bot' },
+      conversation: { id: 'c-waste' },
+      deliveryMode: 'expectReplies',
+    };
+    expect((await call({}, 'POST', '/api/messages', message)).status).toBe(200);
+    const ann = await login('Ann', 'ann-password-1');
+    // The transcript logger writes after the turn: ask until both sides are there.
+    let res = await call(ann, 'GET', `/api/console/escalations/${ids.waste}`);
+    for (let i = 0; i < 50 && res.body!.transcript.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      res = await call(ann, 'GET', `/api/console/escalations/${ids.waste}`);
+    }
+    expect(res.status).toBe(200);
+    expect(res.body!.escalation).toMatchObject({ id: ids.waste, status: 'waiting' });
+    const transcript = res.body!.transcript as { text?: string; from: { role?: string } }[];
+    expect(transcript[0]).toMatchObject({ text: 'my bin was missed, email me at [email]', from: { role: 'user' } });
+    expect(transcript.slice(1).some((a) => a.from.role === 'bot')).toBe(true);
+    expect(JSON.stringify(transcript)).not.toContain('ann@example.com');
+    expect((await call(ann, 'GET', '/api/console/escalations/99999')).status).toBe(404);
+    expect((await call(ann, 'GET', '/api/console/escalations/abc')).status).toBe(404);
+  });
+
+  it('needs the CSRF token for changes', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    const res = await call({ cookie: ann.cookie }, 'POST', `/api/console/escalations/${ids.waste}/pickup`);
+    expect(res).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    expect((await call({ cookie: ann.cookie, csrf: 'forged' }, 'POST', `/api/console/escalations/${ids.waste}/pickup`)).status).toBe(403);
+  });
+
+  it('gives a pick-up to one agent and answers 409 to the next; transfer and close work', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    const bob = await login('Bob', 'bob-password-1');
+    const picked = await call(ann, 'POST', `/api/console/escalations/${ids.waste}/pickup`);
+    expect(picked).toMatchObject({ status: 200, body: { escalation: { status: 'active', position: null } } });
+    expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/pickup`)).toMatchObject({ status: 409, body: { error: 'taken' } });
+
+    expect((await call(ann, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { department: 'nowhere' })).status).toBe(400);
+    expect((await call(ann, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { dept: 'housing' })).status).toBe(400);
+    const moved = await call(ann, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { department: 'council-tax' });
+    expect(moved).toMatchObject({ status: 200, body: { escalation: { status: 'waiting', department: 'council-tax' } } });
+    // Now council-tax's: Ann (waste) may not touch it; Sue (supervisor) closes it.
+    expect((await call(ann, 'POST', `/api/console/escalations/${ids.waste}/close`)).status).toBe(403);
+    const sue = await login('Sue', 'sue-password-1');
+    expect(await call(sue, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 200, body: { escalation: { status: 'closed' } } });
+    expect(await call(sue, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 409, body: { error: 'not-open' } });
+  });
+
+  it('signs out, and an idle session expires', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    expect((await call(ann, 'POST', '/api/console/logout')).status).toBe(204);
+    expect((await call(ann, 'GET', '/api/console/queue')).status).toBe(401);
+
+    const bob = await login('Bob', 'bob-password-1');
+    clock = new Date(clock.getTime() + 31 * 60_000);
+    expect(await call(bob, 'GET', '/api/console/queue')).toMatchObject({ status: 401, body: { error: 'not-signed-in' } });
+  });
+});
