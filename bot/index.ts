@@ -11,11 +11,13 @@ import {
   ConfigurationBotFrameworkAuthentication,
   ConversationState,
   TranscriptLoggerMiddleware,
+  type ConversationReference,
   UserState,
   type TurnContext,
 } from 'botbuilder';
 import { SqliteAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
+import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqliteTranscriptStore } from '../handoff/transcriptStore';
@@ -69,6 +71,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const transcripts = new SqliteTranscriptStore(db, { now });
   adapter.use(new TranscriptLoggerMiddleware(transcripts));
   const queue = new SqliteEscalationQueue(db);
+  const liveMessages = new SqliteLiveMessageStore(db);
   const agents = new SqliteAgentStore(db);
   const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
@@ -98,6 +101,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     agents,
     sessions,
     queue,
+    messages: liveMessages,
+    // Proactive: the agent's reply goes out through the adapter to the resident's own channel.
+    sendToResident: (reference, text) =>
+      adapter.continueConversationAsync(config.MicrosoftAppId, reference as Partial<ConversationReference>, async (context) => {
+        await context.sendActivity(text);
+      }),
     transcript: (e) => {
       const channelId = (e.reference as { channelId?: string } | null)?.channelId ?? '';
       return transcripts.transcriptOf(channelId, e.conversationId);

@@ -2,6 +2,7 @@ import type { Activity } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Agent, AgentStore } from './agents';
+import type { LiveMessageStore } from './liveMessages';
 import type { Escalation, EscalationQueue } from './queue';
 import type { Session, SessionStore } from './sessions';
 
@@ -15,6 +16,9 @@ export interface ConsoleDeps {
   agents: AgentStore;
   sessions: SessionStore;
   queue: EscalationQueue;
+  messages: LiveMessageStore;
+  /** Sends an agent's words to the resident, on whatever channel they are (proactive message). */
+  sendToResident: (reference: unknown, text: string) => Promise<void>;
   /** The transcript before the handoff, by the escalation's conversation. */
   transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
   departments: ReadonlySet<string>;
@@ -27,6 +31,7 @@ export const SESSION_COOKIE = 'parley_session';
 
 const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) });
 const transferBody = z.strictObject({ department: z.string().min(1) });
+const messageBody = z.strictObject({ text: z.string().trim().min(1, { message: 'must not be empty' }).max(4000) });
 const idParam = z.coerce.number().int().positive();
 
 class HttpError extends Error {
@@ -145,7 +150,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     route(async (req, res) => {
       const { agent } = signedIn(req, false);
       const e = escalationFor(req, agent);
-      res.send(200, { escalation: view(e), transcript: await deps.transcript(e) });
+      res.send(200, { escalation: view(e), transcript: await deps.transcript(e), messages: deps.messages.list(e.id) });
     }),
   );
 
@@ -165,6 +170,26 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
         case 'not-found':
           throw new HttpError(404, 'not-found', `No escalation ${e.id}.`);
       }
+    }),
+  );
+
+  server.post(
+    '/api/console/escalations/:id/messages',
+    route(async (req, res) => {
+      const { agent } = signedIn(req, true);
+      const e = escalationFor(req, agent);
+      const { text } = parse(messageBody, req.body);
+      if (e.status !== 'active') throw new HttpError(409, 'not-active', `Pick this up first: it is ${e.status}.`);
+      if (e.agentId !== String(agent.id)) throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
+      // Stored first, so a failed delivery loses nothing; delivered after.
+      const message = deps.messages.add({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
+      try {
+        await deps.sendToResident(e.reference, text);
+      } catch (err) {
+        throw new HttpError(502, 'delivery-failed', `Saved, but not delivered to the resident: ${(err as Error).message}`);
+      }
+      deps.messages.markDelivered(message.id, now());
+      res.send(200, { message: { ...message, deliveredAt: now().toISOString() } });
     }),
   );
 

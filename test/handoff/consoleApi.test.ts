@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../bot/config';
@@ -19,9 +21,29 @@ interface Client {
 describe('console API over real HTTP', () => {
   let app: App;
   let url: string;
-  let ids: { waste: number; housing: number };
+  let ids: { waste: number; housing: number; chat: number };
+  /** What the resident's channel received: a stand-in Bot Connector on localhost, recording posts. */
+  const delivered: { path: string; body: { type?: string; text?: string } }[] = [];
+  let channelFails = false;
+  const channel = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      // Separate calls: restify patches ServerResponse, and its writeHead does not chain.
+      if (channelFails) {
+        res.statusCode = 400;
+        res.end();
+        return;
+      }
+      delivered.push({ path: req.url ?? '', body: JSON.parse(raw || '{}') });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: `sent-${delivered.length}` }));
+    });
+  });
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => channel.listen(0, '127.0.0.1', resolve));
+    const channelUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-console-'));
     const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
     // Agents and waiting residents, put in the same SQLite file the server then opens.
@@ -35,12 +57,25 @@ describe('console API over real HTTP', () => {
     ids = {
       waste: queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock).escalation.id,
       housing: queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock).escalation.id,
+      chat: queue.enqueue(
+        {
+          conversationId: 'c-chat',
+          reference: { channelId: 'test', conversation: { id: 'c-chat' }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: 'resident' } },
+          department: 'waste',
+          priority: 'normal',
+          reason: 'asked',
+        },
+        clock,
+      ).escalation.id,
     };
     db.close();
     app = createApp(config, { now: () => clock, log: silent });
     url = await app.listen();
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    channel.close();
+  });
 
   async function call(client: Client, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${url}${route}`, {
@@ -95,6 +130,7 @@ describe('console API over real HTTP', () => {
   it('shows an agent the queue of their departments only; a supervisor sees all', async () => {
     const ann = await login('Ann', 'ann-password-1');
     const queue = await call(ann, 'GET', '/api/console/queue');
+    expect(queue.body!.waiting.map((e: { id: number }) => e.id)).toEqual([ids.waste, ids.chat]);
     expect(queue.body).toEqual({
       waiting: [
         {
@@ -110,11 +146,12 @@ describe('console API over real HTTP', () => {
           position: 1,
           agentId: null,
         },
+        expect.objectContaining({ id: ids.chat, position: 2 }),
       ],
       active: [],
     });
     const sue = await login('Sue', 'sue-password-1');
-    expect((await call(sue, 'GET', '/api/console/queue')).body!.waiting.map((e: { department: string }) => e.department)).toEqual(['housing', 'waste']);
+    expect((await call(sue, 'GET', '/api/console/queue')).body!.waiting.map((e: { department: string }) => e.department)).toEqual(['housing', 'waste', 'waste']);
     expect((await call(ann, 'GET', `/api/console/escalations/${ids.housing}`)).status).toBe(403);
   });
 
@@ -171,6 +208,33 @@ describe('console API over real HTTP', () => {
     const sue = await login('Sue', 'sue-password-1');
     expect(await call(sue, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 200, body: { escalation: { status: 'closed' } } });
     expect(await call(sue, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 409, body: { error: 'not-open' } });
+  });
+
+  it('sends an agent’s reply to the resident’s channel and keeps it in the chat', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    const bob = await login('Bob', 'bob-password-1');
+    const route = `/api/console/escalations/${ids.chat}/messages`;
+    expect(await call(ann, 'POST', route, { text: 'Hello' })).toMatchObject({ status: 409, body: { error: 'not-active' } });
+    await call(ann, 'POST', `/api/console/escalations/${ids.chat}/pickup`);
+    expect(await call(bob, 'POST', route, { text: 'Hello' })).toMatchObject({ status: 403, body: { error: 'not-yours' } });
+    expect((await call(ann, 'POST', route, { text: '   ' })).status).toBe(400);
+
+    const sent = await call(ann, 'POST', route, { text: 'Hello, I am Ann from Waste and Recycling. How can I help?' });
+    expect(sent).toMatchObject({ status: 200, body: { message: { author: 'agent', text: 'Hello, I am Ann from Waste and Recycling. How can I help?', deliveredAt: expect.any(String) } } });
+    expect(delivered).toEqual([
+      // "Send to conversation" or "reply to activity": both are the Bot Connector API.
+      { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities(\/[\w-]+)?$/), body: expect.objectContaining({ type: 'message', text: 'Hello, I am Ann from Waste and Recycling. How can I help?' }) },
+    ]);
+
+    channelFails = true;
+    const failed = await call(ann, 'POST', route, { text: 'Are you still there?' });
+    channelFails = false;
+    expect(failed).toMatchObject({ status: 502, body: { error: 'delivery-failed' } });
+    const view = await call(ann, 'GET', `/api/console/escalations/${ids.chat}`);
+    expect(view.body!.messages.map((m: { text: string; deliveredAt?: string }) => [m.text, m.deliveredAt !== undefined])).toEqual([
+      ['Hello, I am Ann from Waste and Recycling. How can I help?', true],
+      ['Are you still there?', false],
+    ]);
   });
 
   it('signs out, and an idle session expires', async () => {
