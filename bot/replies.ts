@@ -84,7 +84,8 @@ export const text = {
     `I couldn’t find **${postcode}** in our bin collection rounds. Please check the postcode. If it is right, your address may be outside the borough or new to our records.`,
   offer: (departmentName: string) => `Would you like me to connect you with someone from ${departmentName}?`,
   urgentOffer: (departmentName: string) => `This may be urgent. Would you like to talk to someone from ${departmentName} now?`,
+  // Until the live queue is switched on (handoff/), nobody joins the chat: say so plainly.
   handoffNoted: (d: Department) =>
-    `Thank you. I’ve noted that you’d like to talk to someone from ${d.name}. If you’d rather not wait, you can ${contactLine(d)}.` +
+    `Thank you. I’ve noted that you’d like to talk to someone from ${d.name}, but nobody can join this chat yet. Please ${contactLine(d)}.` +
     (d.outOfHours ? ` Out of hours, in an emergency, call ${d.outOfHours}.` : ''),
 };

@@ -4,7 +4,11 @@ import { z } from 'zod';
 
 /** Enough of an Activity to be worth handing to the adapter; the adapter checks the rest. */
 const activityBody = z.looseObject({
-  type: z.string().min(1, { message: 'type must not be empty' }),
+  type: z.string().min(1, { message: 'must not be empty' }),
+  channelId: z.string().min(1, { message: 'must not be empty' }),
+  serviceUrl: z.string().min(1, { message: 'must not be empty' }),
+  conversation: z.looseObject({ id: z.string().min(1, { message: 'must not be empty' }) }),
+  from: z.looseObject({ id: z.string().min(1, { message: 'must not be empty' }) }),
 });
 
 export interface ServerDeps {

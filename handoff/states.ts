@@ -36,7 +36,7 @@ export type HandoffEvent = (typeof HANDOFF_EVENTS)[number];
 
 const MOVES: Record<HandoffState, Partial<Record<HandoffEvent, HandoffState>>> = {
   bot: { escalate: 'waiting', 'offer-message': 'leaving-message' },
-  waiting: { pickup: 'agent', cancel: 'bot', close: 'bot', 'offer-message': 'leaving-message' },
+  waiting: { pickup: 'agent', transfer: 'waiting', cancel: 'bot', close: 'bot', 'offer-message': 'leaving-message' },
   agent: { transfer: 'waiting', 'agent-lost': 'waiting', close: 'bot', handback: 'bot' },
   'leaving-message': { 'message-left': 'bot', cancel: 'bot' },
 };

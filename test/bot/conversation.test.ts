@@ -43,7 +43,7 @@ describe('conversation', () => {
 
     const noted = await bot.say('Yes, connect me');
     expect(texts(noted)).toEqual([
-      'Thank you. I’ve noted that you’d like to talk to someone from Council Tax. If you’d rather not wait, you can call Council Tax on 01632 960 120 (Monday 9am to 5pm) or email counciltax@testshire.example.',
+      'Thank you. I’ve noted that you’d like to talk to someone from Council Tax, but nobody can join this chat yet. Please call Council Tax on 01632 960 120 (Monday 9am to 5pm) or email counciltax@testshire.example.',
     ]);
     const data = await bot.conversationData();
     expect(data.handoffRequest).toEqual({

@@ -62,7 +62,18 @@ describe('the bot over real HTTP (restify + CloudAdapter, local mode)', () => {
   it('rejects a body that is not an activity with 400 and a reason', async () => {
     const res = await post(url, { text: 'no type' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'BadRequest', message: 'Expected a Bot Framework activity: type: Invalid input: expected string, received undefined' });
+    expect(await res.json()).toEqual({
+      error: 'BadRequest',
+      message:
+        'Expected a Bot Framework activity: type: Invalid input: expected string, received undefined; channelId: Invalid input: expected string, received undefined; serviceUrl: Invalid input: expected string, received undefined; conversation: Invalid input: expected object, received undefined; from: Invalid input: expected object, received undefined',
+    });
+  });
+
+  it('rejects an activity without a conversation to answer in with 400, not a crash', async () => {
+    const { conversation: _dropped, ...rest } = activity('hello');
+    const res = await post(url, rest);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/conversation: Invalid input/);
   });
 
   it('rejects malformed JSON with 400', async () => {

@@ -3,7 +3,7 @@ import { HANDOFF_EVENTS, HANDOFF_STATES, transition, type HandoffEvent, type Han
 // Every (state, event) pair, with where it must lead: '-' means refused.
 const TABLE: Record<HandoffState, Record<HandoffEvent, HandoffState | '-'>> = {
   bot: { escalate: 'waiting', 'offer-message': 'leaving-message', pickup: '-', transfer: '-', 'agent-lost': '-', close: '-', handback: '-', cancel: '-', 'message-left': '-' },
-  waiting: { escalate: '-', 'offer-message': 'leaving-message', pickup: 'agent', transfer: '-', 'agent-lost': '-', close: 'bot', handback: '-', cancel: 'bot', 'message-left': '-' },
+  waiting: { escalate: '-', 'offer-message': 'leaving-message', pickup: 'agent', transfer: 'waiting', 'agent-lost': '-', close: 'bot', handback: '-', cancel: 'bot', 'message-left': '-' },
   agent: { escalate: '-', 'offer-message': '-', pickup: '-', transfer: 'waiting', 'agent-lost': 'waiting', close: 'bot', handback: 'bot', cancel: '-', 'message-left': '-' },
   'leaving-message': { escalate: '-', 'offer-message': '-', pickup: '-', transfer: '-', 'agent-lost': '-', close: '-', handback: '-', cancel: 'bot', 'message-left': 'bot' },
 };
