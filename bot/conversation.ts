@@ -206,7 +206,7 @@ export class Conversation {
     if (result.kind === 'found') {
       user.postcode = result.postcode;
       const entry = this.entry('bins-collection-day');
-      const replies = [MessageFactory.text(collectionsText(result.postcode, result.collections))];
+      const replies = [MessageFactory.text(collectionsText(result.postcode, result.collections, result.today))];
       return entry ? [...replies, this.askFeedback(entry, data)] : replies;
     }
     if (result.kind === 'unknown-postcode') {

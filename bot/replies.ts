@@ -53,10 +53,12 @@ export function answerText(entry: Entry): string {
   return `${entry.answer}\n\n**More information**\n\n${links}`;
 }
 
-export function collectionsText(postcode: string, collections: Collection[]): string {
+export function collectionsText(postcode: string, collections: Collection[], today: string): string {
   const lines = collections.map((c) => {
     const moved = c.movedBecause ? ` (moved from ${formatDate(c.scheduled)}: ${c.movedBecause})` : '';
-    return `- **${formatDate(c.date)}**: ${c.bins.join(', ')}${moved}`;
+    // Today's collection may already have been: say it is today rather than let it read as to come.
+    const when = c.date === today ? `Today (${formatDate(c.date)})` : formatDate(c.date);
+    return `- **${when}**: ${c.bins.join(', ')}${moved}`;
   });
   return `Your next bin collections for **${postcode}**:\n\n${lines.join('\n')}\n\nPlease put your bins out by 6:30am on collection day.`;
 }

@@ -74,7 +74,7 @@ export const synonymsFileSchema = z.strictObject({
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 const isoDate = z.string().regex(isoDatePattern, { message: 'expected a date like 2026-12-25' });
 /** A date that exists on the calendar: a holiday on 2026-02-30 would silently never close anything. */
-const calendarDate = isoDate.refine(
+export const calendarDate = isoDate.refine(
   (d) => {
     // A wrong shape is already reported by the pattern; say one thing at a time.
     if (!isoDatePattern.test(d)) return true;
@@ -86,7 +86,16 @@ const calendarDate = isoDate.refine(
 );
 export const bankHolidaySchema = z.strictObject({ date: calendarDate, name: z.string().trim().min(1) });
 export const bankHolidaysFileSchema = z.strictObject({
-  changes: z.array(z.strictObject({ from: isoDate, to: isoDate, reason: z.string().trim().min(1) })),
+  changes: z
+    .array(z.strictObject({ from: calendarDate, to: calendarDate, reason: z.string().trim().min(1) }))
+    .superRefine((list, ctx) => {
+      // One collection day can only move to one place.
+      const seen = new Set<string>();
+      list.forEach((c, i) => {
+        if (seen.has(c.from)) ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `${c.from} is already moved by an earlier change` });
+        seen.add(c.from);
+      });
+    }),
   /** The days the council is closed; offices and departments use them for opening hours. */
   holidays: z
     .array(bankHolidaySchema)

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readBankHolidaysFile } from '../holidays';
-import { weekdays } from '../schema';
+import { calendarDate, weekdays } from '../schema';
 import { KnowledgeError, type Problem } from '../yamlFile';
 import { normalizePostcode } from './postcode';
 import type { Change, Round } from './schedule';
@@ -17,12 +17,17 @@ export interface BinData {
 export const ROUNDS_FILE = 'bin-rounds.csv';
 export const POSTCODES_FILE = 'bin-postcodes.csv';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-11-02' });
-const roundRow = z.object({
-  round: z.string().min(1, { message: 'must not be empty' }),
-  day: z.enum(weekdays, { message: `expected one of ${weekdays.join(', ')}` }),
-  recycling_anchor: isoDate,
-});
+const roundRow = z
+  .object({
+    round: z.string().min(1, { message: 'must not be empty' }),
+    day: z.enum(weekdays, { message: `expected one of ${weekdays.join(', ')}` }),
+    recycling_anchor: calendarDate,
+  })
+  // The anchor fixes which weeks are recycling weeks; on another weekday no week would be.
+  .refine((r) => weekdays[(new Date(`${r.recycling_anchor}T12:00:00Z`).getUTCDay() + 6) % 7] === r.day, {
+    path: ['recycling_anchor'],
+    message: 'must be a date on the round\'s collection day',
+  });
 const postcodeRow = z.object({
   postcode: z.string().transform((p, ctx) => {
     const normal = normalizePostcode(p);

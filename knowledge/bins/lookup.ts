@@ -3,7 +3,7 @@ import { dateIn, nextCollections, type Collection } from './schedule';
 import type { BinStore } from './store';
 
 export type BinDayResult =
-  | { kind: 'found'; postcode: string; round: string; collections: Collection[] }
+  | { kind: 'found'; postcode: string; round: string; collections: Collection[]; today: string }
   | { kind: 'unknown-postcode'; postcode: string }
   | { kind: 'invalid-postcode'; input: string };
 
@@ -27,6 +27,6 @@ export class BinDayLookup {
     const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     // Changes are keyed by scheduled date; a scheduled date up to a week back can land after today.
     const changes = this.store.changesBetween(iso(start - 7 * DAY_MS), iso(start + 60 * DAY_MS));
-    return { kind: 'found', postcode, round: round.round, collections: nextCollections(round, today, changes) };
+    return { kind: 'found', postcode, round: round.round, collections: nextCollections(round, today, changes), today };
   }
 }

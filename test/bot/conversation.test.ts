@@ -125,6 +125,12 @@ describe('conversation', () => {
     ]);
   });
 
+  it('says "today" when today is collection day', async () => {
+    bot.close();
+    bot = new BotHarness(undefined, undefined, new Date('2026-12-01T18:00:00Z'));
+    expect(texts(await bot.say('bin collection day TE1 1AA'))[0]).toContain('- **Today (Tuesday 1 December)**: recycling (blue bin)');
+  });
+
   it('asks for a postcode when there is none, then answers', async () => {
     expect(texts(await bot.say('when is my bin day'))).toEqual([
       'I can look up your bin collection days. What is your postcode? (For example BK3 4TN.)',

@@ -41,6 +41,7 @@ export class BotHarness {
   constructor(
     readonly dbFile = tempDbFile(),
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    now: Date = NOW,
   ) {
     this.db = openDatabase(dbFile);
     const binStore = new SqliteBinStore(this.db);
@@ -49,10 +50,10 @@ export class BotHarness {
       knowledge: () => knowledge,
       thresholds,
       missesBeforeOffer: 2,
-      bins: new BinDayLookup(binStore, 'Europe/London', () => NOW),
-      now: () => NOW,
+      bins: new BinDayLookup(binStore, 'Europe/London', () => now),
+      now: () => now,
     });
-    const storage = new SqliteStorage(this.db, () => NOW);
+    const storage = new SqliteStorage(this.db, () => now);
     this.bot = new ParleyBot(new ConversationState(storage), new UserState(storage), conversation);
     this.adapter = this.newConversation('conversation-1');
   }

@@ -117,9 +117,12 @@ describe('loadBinData', () => {
   it('reports every bad row with its file and line', () => {
     expect(problemsOf(() => loadBinData(fixture('bad-bin-data'), root))).toEqual([
       'test/fixtures/kb/bad-bin-data/bin-rounds.csv:3 day: expected one of monday, tuesday, wednesday, thursday, friday, saturday, sunday',
+      'test/fixtures/kb/bad-bin-data/bin-rounds.csv:4 recycling_anchor: must be a date on the round\'s collection day',
       'test/fixtures/kb/bad-bin-data/bin-postcodes.csv:3 postcode: "NOT A POSTCODE" is not a valid UK postcode',
       'test/fixtures/kb/bad-bin-data/bin-postcodes.csv:4 round: no round "no-such-round" in bin-rounds.csv',
       'test/fixtures/kb/bad-bin-data/bank-holidays.yaml:2 changes[0].to: expected a date like 2026-12-25',
+      'test/fixtures/kb/bad-bin-data/bank-holidays.yaml:5 changes[3].from: not a date on the calendar',
+      'test/fixtures/kb/bad-bin-data/bank-holidays.yaml:4 changes[2].from: 2026-12-28 is already moved by an earlier change',
     ]);
   });
 

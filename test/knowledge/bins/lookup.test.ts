@@ -19,6 +19,7 @@ describe('BinDayLookup', () => {
       kind: 'found',
       postcode: 'TE1 1AA',
       round: 'tue-a',
+      today: '2026-11-25',
       collections: [
         expect.objectContaining({ date: '2026-12-01', bins: expect.arrayContaining(['recycling (blue bin)']) }),
         expect.objectContaining({ date: '2026-12-08', bins: expect.arrayContaining(['general waste (black bin)']) }),
