@@ -6,6 +6,11 @@ import { z } from 'zod';
  * This is the only module that reads process.env; everything else receives a Config.
  * Keep .env.example in step with this schema.
  */
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.includes(host);
+}
 const number = (fallback: number) => z.coerce.number().finite().default(fallback);
 const unitInterval = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 
@@ -25,12 +30,20 @@ export const configSchema = z
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppTenantId: z.string().default(''),
+    /** For `npm run agents -- add` in scripts; unset, the command asks at a prompt. */
+    PARLEY_AGENT_PASSWORD: z.string().optional(),
   })
   .refine((c) => c.PARLEY_SUGGEST_THRESHOLD <= c.PARLEY_ANSWER_THRESHOLD, {
     path: ['PARLEY_SUGGEST_THRESHOLD'],
     message: 'must not be above PARLEY_ANSWER_THRESHOLD',
   })
-  .refine((c) => isTimeZone(c.PARLEY_TIMEZONE), { path: ['PARLEY_TIMEZONE'], message: 'is not an IANA time zone' });
+  .refine((c) => isTimeZone(c.PARLEY_TIMEZONE), { path: ['PARLEY_TIMEZONE'], message: 'is not an IANA time zone' })
+  // Without an app id the adapter accepts unauthenticated activities and posts replies to any
+  // serviceUrl they name: only safe when nothing but this machine can reach it.
+  .refine((c) => c.MicrosoftAppId !== '' || isLoopback(c.HOST), {
+    path: ['HOST'],
+    message: 'local mode (no MicrosoftAppId) listens on localhost only: set MicrosoftAppId to listen on other addresses',
+  });
 
 export type Env = z.infer<typeof configSchema>;
 

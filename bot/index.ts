@@ -27,7 +27,7 @@ import { SqliteBinStore } from '../knowledge/bins/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
 import { loadWordVectors } from '../knowledge/wordVectors';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { checkRequiredContent, Conversation, type Knowledge } from './conversation';
 import { openDatabase } from './db';
 import { ParleyBot } from './parleyBot';
@@ -107,13 +107,14 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       adapter.continueConversationAsync(config.MicrosoftAppId, reference as Partial<ConversationReference>, async (context) => {
         await context.sendActivity(text);
       }),
-    transcript: (e) => {
-      const channelId = (e.reference as { channelId?: string } | null)?.channelId ?? '';
-      return transcripts.transcriptOf(channelId, e.conversationId);
+    transcript: async (e) => {
+      const channelId = (e.reference as { channelId?: string } | null)?.channelId;
+      return channelId ? transcripts.transcriptOf(channelId, e.conversationId) : [];
     },
     departments: new Set(kb.departments.keys()),
     now,
-    secureCookie: !['localhost', '127.0.0.1', '::1'].includes(config.HOST),
+    log,
+    secureCookie: !isLoopback(config.HOST),
   });
 
   return {
@@ -150,7 +151,9 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((err: unknown) => {
     // Config and knowledge errors carry their own readable message; anything else, the stack.
-    console.error(err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError'].includes(err.name)) ? err.message : err);
+    // Problems a council can fix (settings, content, install) print their own message; anything else, the stack.
+    const readable = err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError', 'MissingContentError'].includes(err.name));
+    console.error(readable ? (err as Error).message : err);
     process.exit(1);
   });
 }

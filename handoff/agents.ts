@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { migrate } from '../bot/db';
@@ -38,7 +38,7 @@ export interface AgentStore {
   byId(id: number): Agent | undefined;
   remove(name: string): { kind: 'removed' } | { kind: 'not-found' };
   /** The agent if the password is right; undefined otherwise (without saying which was wrong). */
-  verify(name: string, password: string): Agent | undefined;
+  verify(name: string, password: string): Promise<Agent | undefined>;
 }
 
 // scrypt cost: N=2^14, r=8, p=1 (Node's defaults, ~50 ms here): slow for guessing, quick for one sign-in.
@@ -50,11 +50,14 @@ export function hashPassword(password: string): string {
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-export function checkPassword(password: string, stored: string): boolean {
+/** Asynchronous: a sign-in must not hold up every resident's chat for the ~50 ms scrypt takes. */
+export async function checkPassword(password: string, stored: string): Promise<boolean> {
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
   return timingSafeEqual(actual, expected);
 }
 
@@ -128,9 +131,9 @@ export class SqliteAgentStore implements AgentStore {
     return this.sql.remove.run(name.trim()).changes === 1 ? { kind: 'removed' } : { kind: 'not-found' };
   }
 
-  verify(name: string, password: string): Agent | undefined {
+  async verify(name: string, password: string): Promise<Agent | undefined> {
     const row = this.sql.get.get(name.trim());
-    const ok = checkPassword(password, row?.password_hash ?? DUMMY_HASH);
+    const ok = await checkPassword(password, row?.password_hash ?? DUMMY_HASH);
     return row && ok ? fromRow(row) : undefined;
   }
 }

@@ -23,6 +23,7 @@ export interface ConsoleDeps {
   transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
   departments: ReadonlySet<string>;
   now: () => Date;
+  log: Pick<Console, 'error'>;
   /** Mark the cookie Secure (anything but plain-HTTP localhost). */
   secureCookie: boolean;
 }
@@ -33,6 +34,9 @@ const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.
 const transferBody = z.strictObject({ department: z.string().min(1) });
 const messageBody = z.strictObject({ text: z.string().trim().min(1, { message: 'must not be empty' }).max(4000) });
 const idParam = z.coerce.number().int().positive();
+
+/** Sign-in attempts allowed per name in a window before answering 429: slows password guessing. */
+export const LOGIN_LIMIT = { failures: 5, windowMinutes: 15 };
 
 class HttpError extends Error {
   constructor(
@@ -47,7 +51,12 @@ class HttpError extends Error {
 function cookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined; // a mangled cookie is no cookie: the answer is 401, not a crash
+    }
   }
   return undefined;
 }
@@ -66,6 +75,9 @@ const publicAgent = (a: Agent) => ({ name: a.name, role: a.role, departments: a.
 
 export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
   const { agents, sessions, queue, now } = deps;
+  // Failed sign-ins per name (lower case) in the current window. Held in memory: a restart
+  // forgets them, which only gives a guesser five more tries.
+  const failures = new Map<string, { count: number; since: number }>();
 
   /** The signed-in agent, or a 401; for changes, a 403 without the session's CSRF token. */
   const signedIn = (req: Request, change: boolean): { agent: Agent; session: Session } => {
@@ -104,22 +116,49 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     agentId: e.agentId ?? null,
   });
 
-  /** Runs a handler and turns HttpErrors into their answers; anything else is a 500 for restify. */
+  /**
+   * Runs a handler: changes must be JSON (a form post from another site cannot sign anyone in),
+   * HttpErrors become their answers, anything else is logged and a plain 500 (no internals shown).
+   */
   const route = (handler: (req: Request, res: Response) => Promise<void> | void) => async (req: Request, res: Response) => {
     try {
+      if (req.method === 'POST' && req.contentLength() > 0 && !req.is('json')) {
+        throw new HttpError(415, 'unsupported-media-type', 'Send JSON (content-type: application/json).');
+      }
       await handler(req, res);
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      res.send(err.status, { error: err.code, message: err.message });
+      if (err instanceof HttpError) return void res.send(err.status, { error: err.code, message: err.message });
+      deps.log.error(`[console] ${req.method} ${req.path()}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      res.send(500, { error: 'internal', message: 'Something went wrong on the server; it has been logged.' });
     }
   };
 
+  /** An active chat belongs to the agent who picked it up; only they or a supervisor may change it. */
+  const mayChange = (agent: Agent, e: Escalation) => {
+    if (e.status === 'active' && e.agentId !== String(agent.id) && agent.role !== 'supervisor') {
+      throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
+    }
+  };
+  const notOpen = (result: { kind: 'not-found' } | { kind: 'refused'; status: string }) =>
+    new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+
   server.post(
     '/api/console/login',
-    route((req, res) => {
+    route(async (req, res) => {
       const body = parse(loginBody, req.body);
-      const agent = agents.verify(body.name, body.password);
-      if (!agent) throw new HttpError(401, 'invalid-credentials', 'Wrong name or password.');
+      const key = body.name.trim().toLowerCase();
+      const windowMs = LOGIN_LIMIT.windowMinutes * 60_000;
+      const record = failures.get(key);
+      if (record && now().getTime() - record.since < windowMs && record.count >= LOGIN_LIMIT.failures) {
+        throw new HttpError(429, 'too-many-attempts', `Too many failed sign-ins for this name; try again within ${LOGIN_LIMIT.windowMinutes} minutes.`);
+      }
+      const agent = await agents.verify(body.name, body.password);
+      if (!agent) {
+        const fresh = !record || now().getTime() - record.since >= windowMs;
+        failures.set(key, fresh ? { count: 1, since: now().getTime() } : { count: record.count + 1, since: record.since });
+        throw new HttpError(401, 'invalid-credentials', 'Wrong name or password.');
+      }
+      failures.delete(key);
       const { token, session } = sessions.create(agent.id, now());
       res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
       res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
@@ -200,8 +239,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       const e = escalationFor(req, agent);
       const { department } = parse(transferBody, req.body);
       if (!deps.departments.has(department)) throw new HttpError(400, 'bad-request', `department: unknown department "${department}"`);
+      mayChange(agent, e);
       const result = queue.transfer(e.id, department);
-      if (result.kind !== 'done') throw new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+      if (result.kind !== 'done') throw notOpen(result);
       res.send(200, { escalation: view(result.escalation) });
     }),
   );
@@ -211,8 +251,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     route((req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
+      mayChange(agent, e);
       const result = queue.close(e.id, 'closed-by-agent', now());
-      if (result.kind !== 'done') throw new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+      if (result.kind !== 'done') throw notOpen(result);
       res.send(200, { escalation: view(result.escalation) });
     }),
   );

@@ -52,8 +52,8 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-async function password(env: NodeJS.ProcessEnv): Promise<string> {
-  if (env.PARLEY_AGENT_PASSWORD) return env.PARLEY_AGENT_PASSWORD;
+async function password(fromEnvironment: string | undefined): Promise<string> {
+  if (fromEnvironment) return fromEnvironment;
   if (!process.stdin.isTTY) throw new UsageError('no password: set PARLEY_AGENT_PASSWORD, or run this in a terminal to be asked');
   const first = await promptHidden('Password: ');
   const again = await promptHidden('Password again: ');
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         // Check everything but the password before asking for it.
         const early = newAgentSchema.omit({ password: true }).safeParse(input);
         if (!early.success) throw new UsageError(describe(early.error));
-        const parsed = newAgentSchema.safeParse({ ...input, password: await password(process.env) });
+        const parsed = newAgentSchema.safeParse({ ...input, password: await password(config.PARLEY_AGENT_PASSWORD) });
         if (!parsed.success) throw new UsageError(describe(parsed.error));
         const result = agents.add(parsed.data, new Date());
         if (result.kind === 'exists') throw new UsageError(`an agent called "${result.name}" already exists`);

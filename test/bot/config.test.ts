@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset and reads numbers from strings', () => {
-    const config = loadConfig({ PORT: '4000', PARLEY_DATA_DIR: '', MicrosoftAppId: 'abc' }, '/srv');
+    const config = loadConfig({ PORT: '4000', PARLEY_DATA_DIR: '', MicrosoftAppId: 'abc', HOST: '0.0.0.0' }, '/srv');
     expect(config.PORT).toBe(4000);
     expect(config.dataDir).toBe(path.resolve('/srv/data'));
     expect(config.localMode).toBe(false);
@@ -28,6 +28,10 @@ describe('loadConfig', () => {
     [{ PARLEY_ANSWER_THRESHOLD: '2' }, 'PARLEY_ANSWER_THRESHOLD: Too big: expected number to be <=1 (got "2")'],
     [{ MicrosoftAppType: 'Anyone' }, 'MicrosoftAppType: Invalid option: expected one of "MultiTenant"|"SingleTenant"|"UserAssignedMSI" (got "Anyone")'],
     [{ PARLEY_TIMEZONE: 'Mars/Olympus' }, 'PARLEY_TIMEZONE: is not an IANA time zone (got "Mars/Olympus")'],
+    [
+      { HOST: '0.0.0.0' },
+      'HOST: local mode (no MicrosoftAppId) listens on localhost only: set MicrosoftAppId to listen on other addresses (got "0.0.0.0")',
+    ],
     [
       { PARLEY_ANSWER_THRESHOLD: '0.3', PARLEY_SUGGEST_THRESHOLD: '0.6' },
       'PARLEY_SUGGEST_THRESHOLD: must not be above PARLEY_ANSWER_THRESHOLD (got "0.6")',

@@ -25,12 +25,12 @@ describe('SqliteAgentStore', () => {
     expect(store.add({ ...ann, name: 'ann smith' }, now)).toEqual({ kind: 'exists', name: 'ann smith' });
   });
 
-  it('signs in with the right password only', () => {
+  it('signs in with the right password only', async () => {
     const store = fresh();
     store.add(ann, now);
-    expect(store.verify('Ann Smith', 'correct-horse-battery')?.name).toBe('Ann Smith');
-    expect(store.verify('Ann Smith', 'wrong-horse-battery')).toBeUndefined();
-    expect(store.verify('Nobody', 'correct-horse-battery')).toBeUndefined();
+    expect((await store.verify('Ann Smith', 'correct-horse-battery'))?.name).toBe('Ann Smith');
+    expect(await store.verify('Ann Smith', 'wrong-horse-battery')).toBeUndefined();
+    expect(await store.verify('Nobody', 'correct-horse-battery')).toBeUndefined();
   });
 
   it('never stores the password itself', () => {
@@ -48,12 +48,13 @@ describe('SqliteAgentStore', () => {
 });
 
 describe('password hashes', () => {
-  it('are salted: the same password hashes differently each time, and both check', () => {
+  it('are salted: the same password hashes differently each time, and both check', async () => {
     const a = hashPassword('correct-horse-battery');
     const b = hashPassword('correct-horse-battery');
     expect(a).not.toBe(b);
-    expect(checkPassword('correct-horse-battery', a) && checkPassword('correct-horse-battery', b)).toBe(true);
-    expect(checkPassword('correct-horse-batter', a)).toBe(false);
-    expect(checkPassword('anything', 'not-a-hash')).toBe(false);
+    expect(await checkPassword('correct-horse-battery', a)).toBe(true);
+    expect(await checkPassword('correct-horse-battery', b)).toBe(true);
+    expect(await checkPassword('correct-horse-batter', a)).toBe(false);
+    expect(await checkPassword('anything', 'not-a-hash')).toBe(false);
   });
 });

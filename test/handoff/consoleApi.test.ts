@@ -116,6 +116,23 @@ describe('console API over real HTTP', () => {
     if (error) expect(res.body?.error).toBe(error);
   });
 
+  it('refuses a login form post (only JSON signs in) with 415', async () => {
+    const res = await call({}, 'POST', '/api/console/login', 'name=Ann&password=ann-password-1', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res).toMatchObject({ status: 415, body: { error: 'unsupported-media-type' } });
+  });
+
+  it('answers a mangled cookie with 401, not a crash', async () => {
+    expect((await call({ cookie: 'parley_session=%E0%A4%A' }, 'GET', '/api/console/queue')).status).toBe(401);
+  });
+
+  it('stops answering a name after five failed sign-ins (429), and a right password then waits too', async () => {
+    for (let i = 0; i < 5; i++) expect((await call({}, 'POST', '/api/console/login', { name: 'Bob', password: `guess-${i}-xxxx` })).status).toBe(401);
+    expect(await call({}, 'POST', '/api/console/login', { name: 'Bob', password: 'guess-6-xxxx' })).toMatchObject({ status: 429, body: { error: 'too-many-attempts' } });
+    expect((await call({}, 'POST', '/api/console/login', { name: 'bob', password: 'bob-password-1' })).status).toBe(429);
+    clock = new Date(clock.getTime() + 15 * 60_000);
+    expect((await call({}, 'POST', '/api/console/login', { name: 'Bob', password: 'bob-password-1' })).status).toBe(200);
+  });
+
   it('refuses every route without a session', async () => {
     for (const [method, route] of [
       ['GET', '/api/console/queue'],
@@ -142,7 +159,7 @@ describe('console API over real HTTP', () => {
           entryId: null,
           summary: 'Missed bin',
           queuedAt: '2026-11-25T10:00:00.000Z',
-          waitSeconds: 0,
+          waitSeconds: (clock.getTime() - Date.parse('2026-11-25T10:00:00Z')) / 1000,
           position: 1,
           agentId: null,
         },
@@ -198,6 +215,9 @@ describe('console API over real HTTP', () => {
     const picked = await call(ann, 'POST', `/api/console/escalations/${ids.waste}/pickup`);
     expect(picked).toMatchObject({ status: 200, body: { escalation: { status: 'active', position: null } } });
     expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/pickup`)).toMatchObject({ status: 409, body: { error: 'taken' } });
+    // Bob serves waste too, but Ann has this chat: he may neither close nor transfer it.
+    expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 403, body: { error: 'not-yours' } });
+    expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { department: 'housing' })).toMatchObject({ status: 403, body: { error: 'not-yours' } });
 
     expect((await call(ann, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { department: 'nowhere' })).status).toBe(400);
     expect((await call(ann, 'POST', `/api/console/escalations/${ids.waste}/transfer`, { dept: 'housing' })).status).toBe(400);
