@@ -70,7 +70,6 @@ export const text = {
   noneOfThese: 'None of these',
   connectMe: 'Yes, connect me',
   noThanks: 'No thanks',
-  otherPostcode: 'Check another postcode',
   didYouMean: 'I’m not sure I understood. Did you mean:',
   glad: 'Good, I’m glad that helped. Is there anything else I can help with?',
   sorryNotHelpful: 'Sorry that didn’t answer your question.',

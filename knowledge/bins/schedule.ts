@@ -95,7 +95,3 @@ export function formatDate(date: string): string {
 export function dateIn(timeZone: string, now: Date): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
-
-export function isWeekday(day: string): day is Weekday {
-  return day in WEEKDAY_INDEX;
-}
