@@ -48,11 +48,11 @@ const NI =
 
 // UK numbers: a trunk 0 (maybe in brackets, "(01632) 960123") or +44 / 0044 with an optional
 // "(0)", then a national number of 9 or 10 digits (07700 900123, 0800 123456, 020 7946 0000)
-// with single spaces, dashes or a closing bracket between digits. A national number never
+// with up to two spaces, dots or dashes, or a closing bracket, between digits. A national number never
 // starts with 0. Numbers of another country: "+", a country code, 8-15 digits in all.
 // Short codes (999, 101, 111), years, dates (no slashes allowed) and prices (no leading 0,
 // "£" excluded before) are too short or the wrong shape to match.
-const GAP = String.raw`(?:\) ?|[ -])?`;
+const GAP = String.raw`(?:\) ?|[ .-]{1,2})?`;
 const PHONE = new RegExp(
   String.raw`(?<![\w+£$])` +
     '(?:' +

@@ -10,6 +10,9 @@ describe('redact', () => {
   ];
   const phones: Case[] = [
     ['call me on 07700 900123', 'call me on [phone]', ['phone']],
+    ['call me on 07700  900123', 'call me on [phone]', ['phone']],
+    ['call me on 07700.900.123', 'call me on [phone]', ['phone']],
+    ['on 01.02.2026 at 10.30', 'on 01.02.2026 at 10.30', []],
     ['07700900123', '[phone]', ['phone']],
     ['mobile: 07700-900-123', 'mobile: [phone]', ['phone']],
     ['+44 7700 900123 after 5', '[phone] after 5', ['phone']],
