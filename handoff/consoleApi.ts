@@ -159,6 +159,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
         throw new HttpError(401, 'invalid-credentials', 'Wrong name or password.');
       }
       failures.delete(key);
+      // Sign-ins are rare and cheap to piggyback on: clear out sessions that have expired.
+      sessions.purge(now());
       const { token, session } = sessions.create(agent.id, now());
       res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
       res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
