@@ -111,7 +111,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     entryId: e.entryId ?? null,
     summary: e.summary ?? null,
     queuedAt: e.queuedAt,
-    waitSeconds: Math.max(0, Math.round((now().getTime() - Date.parse(e.queuedAt)) / 1000)),
+    // How long the resident waited: until now while waiting, until pick-up after it.
+    waitSeconds: Math.max(0, Math.round(((e.pickedUpAt ? Date.parse(e.pickedUpAt) : now().getTime()) - Date.parse(e.queuedAt)) / 1000)),
     position: queue.position(e.id) ?? null,
     agentId: e.agentId ?? null,
   });

@@ -214,6 +214,10 @@ describe('console API over real HTTP', () => {
     const bob = await login('Bob', 'bob-password-1');
     const picked = await call(ann, 'POST', `/api/console/escalations/${ids.waste}/pickup`);
     expect(picked).toMatchObject({ status: 200, body: { escalation: { status: 'active', position: null } } });
+    const waited = picked.body!.escalation.waitSeconds;
+    clock = new Date(clock.getTime() + 60_000);
+    // Once picked up, the wait stops counting.
+    expect((await call(ann, 'GET', `/api/console/escalations/${ids.waste}`)).body!.escalation.waitSeconds).toBe(waited);
     expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/pickup`)).toMatchObject({ status: 409, body: { error: 'taken' } });
     // Bob serves waste too, but Ann has this chat: he may neither close nor transfer it.
     expect(await call(bob, 'POST', `/api/console/escalations/${ids.waste}/close`)).toMatchObject({ status: 403, body: { error: 'not-yours' } });
