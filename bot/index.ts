@@ -17,6 +17,7 @@ import {
 } from 'botbuilder';
 import { SqliteAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
+import { mountConsolePage } from '../handoff/consolePage';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { SqliteSessionStore } from '../handoff/sessions';
@@ -116,6 +117,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     log,
     secureCookie: !isLoopback(config.HOST),
   });
+
+  mountConsolePage(server);
 
   return {
     listen: () =>

@@ -71,7 +71,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
 }
 
 /** What the console shows of an agent: never the password hash. */
-const publicAgent = (a: Agent) => ({ name: a.name, role: a.role, departments: a.departments });
+const publicAgent = (a: Agent) => ({ id: a.id, name: a.name, role: a.role, departments: a.departments });
 
 export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
   const { agents, sessions, queue, now } = deps;
@@ -192,7 +192,10 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     route(async (req, res) => {
       const { agent } = signedIn(req, false);
       const e = escalationFor(req, agent);
-      res.send(200, { escalation: view(e), transcript: await deps.transcript(e), messages: deps.messages.list(e.id) });
+      // The transcript is the conversation before a person took over; after that, the live chat.
+      const cutoff = e.pickedUpAt ? Date.parse(e.pickedUpAt) : Infinity;
+      const transcript = (await deps.transcript(e)).filter((a) => !a.timestamp || new Date(a.timestamp).getTime() < cutoff);
+      res.send(200, { escalation: view(e), transcript, messages: deps.messages.list(e.id) });
     }),
   );
 
