@@ -101,7 +101,7 @@ describe('console API over real HTTP', () => {
   it('signs in with a session cookie and returns a CSRF token', async () => {
     const res = await call({}, 'POST', '/api/console/login', { name: 'Ann', password: 'ann-password-1' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ agent: { name: 'Ann', role: 'agent', departments: ['waste'] }, csrfToken: expect.any(String), expiresAt: '2026-11-25T10:30:00.000Z' });
+    expect(res.body).toEqual({ agent: { id: 1, name: 'Ann', role: 'agent', departments: ['waste'] }, csrfToken: expect.any(String), expiresAt: '2026-11-25T10:30:00.000Z' });
     expect(res.setCookie).toMatch(/^parley_session=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
   });
 
