@@ -1,4 +1,5 @@
 import { MessageFactory } from 'botbuilder';
+import type { RequestOutcome } from '../handoff/desk';
 import type { BinDayResult } from '../knowledge/bins/lookup';
 import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
 import { decide, HUMAN_ENTRY_ID, type Thresholds } from '../knowledge/decide';
@@ -55,6 +56,10 @@ const NO = new Set(['no', 'n', 'nope', 'nah', 'no thanks', 'no thank you', 'not 
 
 type Reply = ReturnType<typeof MessageFactory.text>;
 
+/** Asks handoff/ for a person for this conversation; the summary is for the agents' queue. */
+export type RequestPerson = (offer: Offer, summary: string) => RequestOutcome;
+const NO_DESK: RequestPerson = () => ({ kind: 'unavailable', reason: 'nobody-on-duty' });
+
 /**
  * The conversation steps: given a resident's message and what the bot was waiting for,
  * decide what to say. The activity handler calls `welcome` and `message`; state is loaded
@@ -76,7 +81,7 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData): Reply[] {
+  message(input: string, data: ConversationData, user: UserData, requestPerson: RequestPerson = NO_DESK): Reply[] {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -108,7 +113,7 @@ export class Conversation {
         break;
       }
       case 'offer': {
-        if (YES.has(said)) return this.acceptOffer(pending.offer, data);
+        if (YES.has(said)) return this.acceptOffer(pending.offer, data, requestPerson);
         if (NO.has(said)) return [MessageFactory.text(text.declined)];
         break;
       }
@@ -236,9 +241,21 @@ export class Conversation {
     return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
-  private acceptOffer(offer: Offer, data: ConversationData): Reply[] {
+  private acceptOffer(offer: Offer, data: ConversationData, requestPerson: RequestPerson): Reply[] {
     data.handoffRequest = { ...offer, requestedAt: this.deps.now().toISOString() };
-    return [MessageFactory.text(text.handoffNoted(this.department(offer.department)))];
+    const department = this.department(offer.department);
+    const summary = (offer.entryId && this.entry(offer.entryId)?.title) || `Asked for a person (${offer.reason})`;
+    const outcome = requestPerson({ ...offer, department: department.id }, summary);
+    switch (outcome.kind) {
+      case 'queued':
+        return [MessageFactory.text(text.queued(department.name, outcome.position, outcome.waitMinutes))];
+      case 'already-waiting':
+        return [MessageFactory.text(text.stillWaiting(outcome.position ?? 1))];
+      case 'unavailable':
+        if (outcome.reason === 'closed') return [MessageFactory.text(text.closedNow(department))];
+        if (outcome.reason === 'overflow') return [MessageFactory.text(text.queueFull(department))];
+        return [MessageFactory.text(text.handoffNoted(department))];
+    }
   }
 
   private entry(id: string): LoadedEntry | undefined {

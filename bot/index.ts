@@ -18,7 +18,9 @@ import {
 import { SqliteAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
 import { mountConsolePage } from '../handoff/consolePage';
+import { HandoffDesk } from '../handoff/desk';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
+import { loadBankHolidays } from '../knowledge/holidays';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqliteTranscriptStore } from '../handoff/transcriptStore';
@@ -90,7 +92,21 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     bins,
     now,
   });
-  const bot = new ParleyBot(conversationState, userState, conversation);
+  const desk = new HandoffDesk({
+    queue,
+    agents,
+    sessions,
+    messages: liveMessages,
+    departments: () => knowledge.kb.departments,
+    holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
+    settings: {
+      timeZone: config.PARLEY_TIMEZONE,
+      chatsPerAgent: config.PARLEY_CHATS_PER_AGENT,
+      maxWaitMinutes: config.PARLEY_MAX_WAIT_MINUTES,
+      defaultHandlingMinutes: config.PARLEY_DEFAULT_HANDLING_MINUTES,
+    },
+  });
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now);
 
   const server = createServer({
     adapter,
@@ -113,6 +129,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       return channelId ? transcripts.transcriptOf(channelId, e.conversationId) : [];
     },
     departments: new Set(kb.departments.keys()),
+    departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
     now,
     log,
     secureCookie: !isLoopback(config.HOST),

@@ -1,5 +1,7 @@
 import { TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
-import type { Conversation } from './conversation';
+import type { HandoffDesk } from '../handoff/desk';
+import type { Conversation, RequestPerson } from './conversation';
+import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
 
 /**
@@ -12,6 +14,9 @@ export class ParleyBot extends TeamsActivityHandler {
     private readonly conversationState: ConversationState,
     private readonly userState: UserState,
     conversation: Conversation,
+    /** Without a desk (tests of the bot alone) nobody is ever on duty. */
+    desk?: HandoffDesk,
+    now: () => Date = () => new Date(),
   ) {
     super();
     const conversationData = conversationState.createProperty<ConversationData>('parley');
@@ -26,9 +31,21 @@ export class ParleyBot extends TeamsActivityHandler {
     this.onMessage(async (context, next) => {
       // In Teams channels the message starts with an @mention of the bot.
       const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
-      const data = await conversationData.get(context, newConversationData());
-      const user = await userData.get(context, {});
-      await context.sendActivities(conversation.message(text, data, user));
+      const conversationId = context.activity.conversation.id;
+      // The handoff state decides first: a resident waiting or chatting with a person is not the bot's.
+      const turn = desk ? desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
+      if (turn.kind === 'waiting') await context.sendActivity(say.stillWaiting(turn.position));
+      if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
+      if (turn.kind === 'bot') {
+        const data = await conversationData.get(context, newConversationData());
+        const user = await userData.get(context, {});
+        const reference = TurnContext.getConversationReference(context.activity);
+        const requestPerson: RequestPerson | undefined =
+          desk &&
+          ((offer, summary) =>
+            desk.request({ conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary }, now()));
+        await context.sendActivities(conversation.message(text, data, user, requestPerson));
+      }
       await next();
     });
   }

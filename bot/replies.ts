@@ -85,7 +85,16 @@ export const text = {
     `I couldn’t find **${postcode}** in our bin collection rounds. Please check the postcode. If it is right, your address may be outside the borough or new to our records.`,
   offer: (departmentName: string) => `Would you like me to connect you with someone from ${departmentName}?`,
   urgentOffer: (departmentName: string) => `This may be urgent. Would you like to talk to someone from ${departmentName} now?`,
-  // Until the live queue is switched on (handoff/), nobody joins the chat: say so plainly.
+  queued: (departmentName: string, position: number, waitMinutes: number) =>
+    `You’re number ${position} in the queue for ${departmentName}. ` +
+    (waitMinutes < 1 ? 'Someone should be with you in a moment.' : `The wait is about ${waitMinutes} minute${waitMinutes === 1 ? '' : 's'}.`) +
+    ' Please keep this chat open. You can type cancel to leave the queue.',
+  stillWaiting: (position: number) =>
+    `You’re number ${position} in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.`,
+  leftQueue: 'You’ve left the queue. Is there anything else I can help with?',
+  closedNow: (d: Department) => `${d.name} is closed right now, so nobody can chat. Please ${contactLine(d)}.` + (d.outOfHours ? ` In an emergency, call ${d.outOfHours}.` : ''),
+  queueFull: (d: Department) => `The chat queue for ${d.name} is full right now. Please ${contactLine(d)}.`,
+  // Nobody on duty to join the chat: say so plainly.
   handoffNoted: (d: Department) =>
     `Thank you. I’ve noted that you’d like to talk to someone from ${d.name}, but nobody can join this chat yet. Please ${contactLine(d)}.` +
     (d.outOfHours ? ` Out of hours, in an emergency, call ${d.outOfHours}.` : ''),

@@ -22,6 +22,7 @@ export interface ConsoleDeps {
   /** The transcript before the handoff, by the escalation's conversation. */
   transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
   departments: ReadonlySet<string>;
+  departmentName: (id: string) => string;
   now: () => Date;
   log: Pick<Console, 'error'>;
   /** Mark the cookie Secure (anything but plain-HTTP localhost). */
@@ -201,13 +202,25 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
 
   server.post(
     '/api/console/escalations/:id/pickup',
-    route((req, res) => {
+    route(async (req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
       const result = queue.pickup(e.id, String(agent.id), now());
       switch (result.kind) {
-        case 'picked':
-          return void res.send(200, { escalation: view(result.escalation) });
+        case 'picked': {
+          // The resident learns a person has joined; the pick-up stands even if this fails.
+          const firstName = agent.name.split(/\s+/)[0];
+          const notified = await deps
+            .sendToResident(e.reference, `You are now chatting with ${firstName} from ${deps.departmentName(e.department)}.`)
+            .then(
+              () => true,
+              (err: unknown) => {
+                deps.log.error(`[console] escalation ${e.id}: could not tell the resident about the pick-up: ${String(err)}`);
+                return false;
+              },
+            );
+          return void res.send(200, { escalation: view(result.escalation), residentNotified: notified });
+        }
         case 'taken':
           throw new HttpError(409, 'taken', 'Someone else has already picked this up.');
         case 'not-waiting':
@@ -254,12 +267,18 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
 
   server.post(
     '/api/console/escalations/:id/close',
-    route((req, res) => {
+    route(async (req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
       mayChange(agent, e);
       const result = queue.close(e.id, 'closed-by-agent', now());
       if (result.kind !== 'done') throw notOpen(result);
+      // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
+      if (e.status === 'active') {
+        await deps
+          .sendToResident(e.reference, `This chat has ended. Thank you for contacting ${deps.departmentName(e.department)}.`)
+          .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident the chat ended: ${String(err)}`));
+      }
       res.send(200, { escalation: view(result.escalation) });
     }),
   );

@@ -29,6 +29,8 @@ export interface SessionStore {
   end(token: string): void;
   /** Deletes expired sessions; returns how many. */
   purge(now: Date): number;
+  /** Agents signed in right now: the ones on duty. */
+  signedInAgents(now: Date): number[];
 }
 
 const MIGRATIONS = [
@@ -67,6 +69,7 @@ export class SqliteSessionStore implements SessionStore {
       renew: db.prepare<[string, string]>('UPDATE sessions SET expires_at = ? WHERE token_hash = ?'),
       remove: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
       purge: db.prepare<[string]>('DELETE FROM sessions WHERE expires_at <= ?'),
+      signedIn: db.prepare<[string], { agent_id: number }>('SELECT DISTINCT agent_id FROM sessions WHERE expires_at > ? ORDER BY agent_id'),
     };
   }
 
@@ -96,6 +99,10 @@ export class SqliteSessionStore implements SessionStore {
 
   purge(now: Date): number {
     return this.sql.purge.run(now.toISOString()).changes;
+  }
+
+  signedInAgents(now: Date): number[] {
+    return this.sql.signedIn.all(now.toISOString()).map((r) => r.agent_id);
   }
 
   /** Idle limit from now, but never past the absolute limit from sign-in. */

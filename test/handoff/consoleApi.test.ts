@@ -246,6 +246,8 @@ describe('console API over real HTTP', () => {
     const sent = await call(ann, 'POST', route, { text: 'Hello, I am Ann from Waste and Recycling. How can I help?' });
     expect(sent).toMatchObject({ status: 200, body: { message: { author: 'agent', text: 'Hello, I am Ann from Waste and Recycling. How can I help?', deliveredAt: expect.any(String) } } });
     expect(delivered).toEqual([
+      // The pick-up told the resident who has joined.
+      { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities/), body: expect.objectContaining({ text: 'You are now chatting with Ann from Waste and Recycling.' }) },
       // "Send to conversation" or "reply to activity": both are the Bot Connector API.
       { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities(\/[\w-]+)?$/), body: expect.objectContaining({ type: 'message', text: 'Hello, I am Ann from Waste and Recycling. How can I help?' }) },
     ]);

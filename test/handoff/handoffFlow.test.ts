@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../bot/config';
+import { openDatabase } from '../../bot/db';
+import { createApp, type App } from '../../bot/index';
+import { SqliteAgentStore } from '../../handoff/agents';
+import { FIXTURE_KB } from '../bot/harness';
+
+// Wednesday 25 November 2026, 10:00 in London: the fixture's Customer Services is open.
+let clock = new Date('2026-11-25T10:00:00Z');
+
+describe('a resident reaches a person and back, over real HTTP', () => {
+  let app: App;
+  let url: string;
+  let serviceUrl: string;
+  let dataDir: string;
+  /** What the resident's channel received outside the bot's direct replies (proactive messages). */
+  const channelInbox: string[] = [];
+  const channel = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      channelInbox.push((JSON.parse(raw || '{}') as { text?: string }).text ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: `sent-${channelInbox.length}` }));
+    });
+  });
+
+  async function start() {
+    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
+    app = createApp(config, { now: () => clock, log: { info: () => undefined, error: () => undefined } });
+    url = await app.listen();
+  }
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => channel.listen(0, '127.0.0.1', resolve));
+    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/`;
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-flow-'));
+    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
+    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock);
+    db.close();
+    await start();
+  });
+  afterAll(async () => {
+    await app.close();
+    channel.close();
+  });
+
+  let n = 0;
+  async function resident(text: string, conversation = 'flow-1'): Promise<string[]> {
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'message',
+        id: `r${++n}`,
+        text,
+        channelId: 'test',
+        serviceUrl,
+        from: { id: `resident-${conversation}`, role: 'user' },
+        recipient: { id: 'parley', role: 'bot' },
+        conversation: { id: conversation },
+        deliveryMode: 'expectReplies',
+      }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { activities: { text?: string }[] }).activities.map((a) => a.text ?? '');
+  }
+
+  let agent: { cookie: string; csrf: string };
+  async function console(method: string, route: string, body?: unknown) {
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, any> };
+  }
+
+  it('says nobody can join when no agent is signed in', async () => {
+    await resident('talk to a person', 'flow-0');
+    expect((await resident('Yes, connect me', 'flow-0'))[0]).toMatch(/^Thank you\. I’ve noted .* nobody can join this chat yet/);
+  });
+
+  it('queues the resident when an agent is on duty, relays both ways, and hands back to the bot at close', async () => {
+    const login = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann Smith', password: 'ann-password-1' }) });
+    agent = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
+
+    await resident('talk to a person');
+    expect(await resident('Yes, connect me')).toEqual([
+      'You’re number 1 in the queue for Customer Services. Someone should be with you in a moment. Please keep this chat open. You can type cancel to leave the queue.',
+    ]);
+    expect(await resident('hello? anyone there')).toEqual([
+      'You’re number 1 in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.',
+    ]);
+
+    const queue = await console('GET', '/api/console/queue');
+    const waiting = queue.body.waiting as { id: number; summary: string; department: string }[];
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ department: 'customer-services', summary: 'Asked for a person (asked)' });
+    const id = waiting[0]!.id;
+
+    expect(await console('POST', `/api/console/escalations/${id}/pickup`)).toMatchObject({ status: 200, body: { residentNotified: true } });
+    expect(channelInbox).toContain('You are now chatting with Ann from Customer Services.');
+
+    // The resident's words now go to Ann, not the bot, redacted as they are stored.
+    expect(await resident('my number is 07700 900123, the bin was not emptied')).toEqual([]);
+    const view = await console('GET', `/api/console/escalations/${id}`);
+    expect(view.body.messages.map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([['resident', 'my number is [phone], the bin was not emptied']]);
+
+    await console('POST', `/api/console/escalations/${id}/messages`, { text: 'Thanks, I have booked a collection for tomorrow.' });
+    expect(channelInbox).toContain('Thanks, I have booked a collection for tomorrow.');
+
+    expect((await console('POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
+    expect(channelInbox).toContain('This chat has ended. Thank you for contacting Customer Services.');
+    expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
+  });
+
+  it('lets a waiting resident leave the queue with "cancel"', async () => {
+    await resident('talk to a person', 'flow-2');
+    expect((await resident('Yes, connect me', 'flow-2'))[0]).toMatch(/^You’re number 1 in the queue/);
+    expect(await resident('cancel', 'flow-2')).toEqual(['You’ve left the queue. Is there anything else I can help with?']);
+    expect((await console('GET', '/api/console/queue')).body.waiting).toEqual([]);
+  });
+
+  it('keeps a waiting resident in the queue across a restart', async () => {
+    await resident('talk to a person', 'flow-3');
+    await resident('Yes, connect me', 'flow-3');
+    await app.close();
+    await start();
+    expect(await resident('still there?', 'flow-3')).toEqual([
+      'You’re number 1 in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.',
+    ]);
+  });
+
+  it('says the department is closed out of hours', async () => {
+    clock = new Date('2026-11-28T10:00:00Z'); // a Saturday
+    await resident('talk to a person', 'flow-4');
+    expect((await resident('Yes, connect me', 'flow-4'))[0]).toMatch(/^Customer Services is closed right now, so nobody can chat\. Please call Customer Services on 01632 960 000/);
+  });
+});
