@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../bot/config';
@@ -9,6 +7,7 @@ import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { FIXTURE_KB } from '../bot/harness';
+import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 const silent = { info: () => undefined, error: () => undefined };
 let clock = new Date('2026-11-25T10:00:00Z');
@@ -22,28 +21,11 @@ describe('console API over real HTTP', () => {
   let app: App;
   let url: string;
   let ids: { waste: number; housing: number; chat: number };
-  /** What the resident's channel received: a stand-in Bot Connector on localhost, recording posts. */
-  const delivered: { path: string; body: { type?: string; text?: string } }[] = [];
-  let channelFails = false;
-  const channel = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      // Separate calls: restify patches ServerResponse, and its writeHead does not chain.
-      if (channelFails) {
-        res.statusCode = 400;
-        res.end();
-        return;
-      }
-      delivered.push({ path: req.url ?? '', body: JSON.parse(raw || '{}') });
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: `sent-${delivered.length}` }));
-    });
-  });
+  let channel: StandInChannel;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => channel.listen(0, '127.0.0.1', resolve));
-    const channelUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/`;
+    channel = await startStandInChannel();
+    const channelUrl = channel.serviceUrl;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-console-'));
     const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
     // Agents and waiting residents, put in the same SQLite file the server then opens.
@@ -74,7 +56,7 @@ describe('console API over real HTTP', () => {
   });
   afterAll(async () => {
     await app.close();
-    channel.close();
+    await channel.close();
   });
 
   async function call(client: Client, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -245,16 +227,16 @@ describe('console API over real HTTP', () => {
 
     const sent = await call(ann, 'POST', route, { text: 'Hello, I am Ann from Waste and Recycling. How can I help?' });
     expect(sent).toMatchObject({ status: 200, body: { message: { author: 'agent', text: 'Hello, I am Ann from Waste and Recycling. How can I help?', deliveredAt: expect.any(String) } } });
-    expect(delivered).toEqual([
+    expect(channel.received).toEqual([
       // The pick-up told the resident who has joined.
       { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities/), body: expect.objectContaining({ text: 'You are now chatting with Ann from Waste and Recycling.' }) },
       // "Send to conversation" or "reply to activity": both are the Bot Connector API.
       { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities(\/[\w-]+)?$/), body: expect.objectContaining({ type: 'message', text: 'Hello, I am Ann from Waste and Recycling. How can I help?' }) },
     ]);
 
-    channelFails = true;
+    channel.failing = true;
     const failed = await call(ann, 'POST', route, { text: 'Are you still there?' });
-    channelFails = false;
+    channel.failing = false;
     expect(failed).toMatchObject({ status: 502, body: { error: 'delivery-failed' } });
     const view = await call(ann, 'GET', `/api/console/escalations/${ids.chat}`);
     expect(view.body!.messages.map((m: { text: string; deliveredAt?: string }) => [m.text, m.deliveredAt !== undefined])).toEqual([

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -10,6 +8,7 @@ import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { FIXTURE_KB } from '../bot/harness';
+import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 // The real Chromium from Debian (.ci/run installs it), driven by playwright-core: no browser download.
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,20 +20,11 @@ describe('the console page in a real browser', () => {
   let url: string;
   let browser: BrowserContext;
   let page: Page;
-  const delivered: string[] = [];
-  const channel = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      delivered.push((JSON.parse(raw || '{}') as { text?: string }).text ?? '');
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: `sent-${delivered.length}` }));
-    });
-  });
+  let channel: StandInChannel;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => channel.listen(0, '127.0.0.1', resolve));
-    const serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/`;
+    channel = await startStandInChannel();
+    const serviceUrl = channel.serviceUrl;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-page-'));
     const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
     const db = openDatabase(config.databaseFile);
@@ -81,7 +71,7 @@ describe('the console page in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    channel.close();
+    await channel?.close();
   });
 
   it('lets an agent sign in, open a waiting chat, read the transcript, pick it up and reply', async () => {
@@ -102,7 +92,7 @@ describe('the console page in a real browser', () => {
     await page.getByLabel('Your reply').fill('Hello, this is Ann from Waste. I will book a return visit.');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('#live li', { hasText: 'I will book a return visit' }).waitFor();
-    expect(delivered).toContain('Hello, this is Ann from Waste. I will book a return visit.');
+    expect(channel.texts()).toContain('Hello, this is Ann from Waste. I will book a return visit.');
     // Picked up: it has left the waiting list, and the reply shows as live chat, not as transcript.
     await page.getByRole('heading', { name: 'Waiting (0)' }).waitFor();
     expect(await page.locator('#transcript li', { hasText: 'I will book a return visit' }).count()).toBe(0);

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../bot/config';
@@ -8,6 +6,7 @@ import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { FIXTURE_KB } from '../bot/harness';
+import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 // Wednesday 25 November 2026, 10:00 in London: the fixture's Customer Services is open.
 let clock = new Date('2026-11-25T10:00:00Z');
@@ -17,17 +16,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   let url: string;
   let serviceUrl: string;
   let dataDir: string;
-  /** What the resident's channel received outside the bot's direct replies (proactive messages). */
-  const channelInbox: string[] = [];
-  const channel = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      channelInbox.push((JSON.parse(raw || '{}') as { text?: string }).text ?? '');
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: `sent-${channelInbox.length}` }));
-    });
-  });
+  let channel: StandInChannel;
 
   async function start() {
     const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
@@ -36,8 +25,8 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   }
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => channel.listen(0, '127.0.0.1', resolve));
-    serviceUrl = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/`;
+    channel = await startStandInChannel();
+    serviceUrl = channel.serviceUrl;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-flow-'));
     const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
     new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock);
@@ -46,7 +35,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   });
   afterAll(async () => {
     await app.close();
-    channel.close();
+    await channel.close();
   });
 
   let n = 0;
@@ -104,7 +93,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     const id = waiting[0]!.id;
 
     expect(await console('POST', `/api/console/escalations/${id}/pickup`)).toMatchObject({ status: 200, body: { residentNotified: true } });
-    expect(channelInbox).toContain('You are now chatting with Ann from Customer Services.');
+    expect(channel.texts()).toContain('You are now chatting with Ann from Customer Services.');
 
     // The resident's words now go to Ann, not the bot, redacted as they are stored.
     expect(await resident('my number is 07700 900123, the bin was not emptied')).toEqual([]);
@@ -112,10 +101,10 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(view.body.messages.map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([['resident', 'my number is [phone], the bin was not emptied']]);
 
     await console('POST', `/api/console/escalations/${id}/messages`, { text: 'Thanks, I have booked a collection for tomorrow.' });
-    expect(channelInbox).toContain('Thanks, I have booked a collection for tomorrow.');
+    expect(channel.texts()).toContain('Thanks, I have booked a collection for tomorrow.');
 
     expect((await console('POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
-    expect(channelInbox).toContain('This chat has ended. Thank you for contacting Customer Services.');
+    expect(channel.texts()).toContain('This chat has ended. Thank you for contacting Customer Services.');
     expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 
