@@ -99,6 +99,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     messages: liveMessages,
     departments: () => knowledge.kb.departments,
     holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
+    transcripts,
     settings: {
       timeZone: config.PARLEY_TIMEZONE,
       chatsPerAgent: config.PARLEY_CHATS_PER_AGENT,

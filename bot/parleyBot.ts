@@ -1,4 +1,4 @@
-import { TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
+import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
 import type { Conversation, RequestPerson } from './conversation';
 import { text as say } from './replies';
@@ -40,11 +40,24 @@ export class ParleyBot extends TeamsActivityHandler {
         const data = await conversationData.get(context, newConversationData());
         const user = await userData.get(context, {});
         const reference = TurnContext.getConversationReference(context.activity);
+        let queued: { department: string; priority: string; reason: string } | undefined;
         const requestPerson: RequestPerson | undefined =
           desk &&
-          ((offer, summary) =>
-            desk.request({ conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary }, now()));
+          ((offer, summary) => {
+            const outcome = desk.request(
+              { conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary },
+              now(),
+            );
+            if (outcome.kind === 'queued') queued = { department: offer.department, priority: offer.priority, reason: offer.reason };
+            return outcome;
+          });
         await context.sendActivities(conversation.message(text, data, user, requestPerson));
+        if (desk && queued) {
+          // The standard handoff.initiate event with the transcript, so a channel or contact-centre
+          // platform that understands it can take over; Parley's own queue is the default hub.
+          const transcript = await desk.transcriptWith(context.activity);
+          await context.sendActivity(EventFactory.createHandoffInitiation(context, queued, { activities: transcript }));
+        }
       }
       await next();
     });

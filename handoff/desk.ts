@@ -1,3 +1,4 @@
+import type { Activity } from 'botbuilder';
 import type { Department } from '../knowledge/schema';
 import type { AgentStore } from './agents';
 import { admission, estimateWait, type LeaveMessageReason } from './capacity';
@@ -5,6 +6,8 @@ import { isOpen, type BankHolidays } from './hours';
 import type { LiveMessageStore } from './liveMessages';
 import type { EscalationQueue, NewEscalation } from './queue';
 import type { SessionStore } from './sessions';
+import { redact } from './redact';
+import type { ConversationTranscriptStore } from './transcriptStore';
 
 /**
  * The handoff desk: what the bot asks of handoff/ and nothing more. It decides whether a
@@ -30,6 +33,7 @@ export interface DeskDeps {
   departments: () => ReadonlyMap<string, Department>;
   holidays: BankHolidays;
   settings: DeskSettings;
+  transcripts: ConversationTranscriptStore;
 }
 
 export type RequestOutcome =
@@ -93,6 +97,18 @@ export class HandoffDesk {
       return { kind: 'left-queue' };
     }
     return { kind: 'waiting', position: queue.position(open.id) ?? 1 };
+  }
+
+  /**
+   * The conversation so far, for the Bot Framework handoff event: what the transcript store
+   * holds plus the current message, which the transcript logger only writes after the turn.
+   */
+  async transcriptWith(current: Partial<Activity>): Promise<Activity[]> {
+    const channelId = current.channelId ?? '';
+    const conversationId = current.conversation?.id ?? '';
+    const before = channelId && conversationId ? await this.deps.transcripts.transcriptOf(channelId, conversationId) : [];
+    const now = { ...current, from: { ...current.from!, role: 'user' }, ...(current.text !== undefined && { text: redact(current.text).text }) } as Activity;
+    return [...before, now];
   }
 
   /** Signed-in agents who serve the department (supervisors serve all). */

@@ -56,8 +56,10 @@ describe('a resident reaches a person and back, over real HTTP', () => {
       }),
     });
     expect(res.status).toBe(200);
-    return ((await res.json()) as { activities: { text?: string }[] }).activities.map((a) => a.text ?? '');
+    lastActivities = ((await res.json()) as { activities: Record<string, any>[] }).activities;
+    return lastActivities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
   }
+  let lastActivities: Record<string, any>[] = [];
 
   let agent: { cookie: string; csrf: string };
   async function console(method: string, route: string, body?: unknown) {
@@ -82,6 +84,13 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(await resident('Yes, connect me')).toEqual([
       'You’re number 1 in the queue for Customer Services. Someone should be with you in a moment. Please keep this chat open. You can type cancel to leave the queue.',
     ]);
+    // The standard Bot Framework handoff event follows, with the conversation so far, redacted.
+    const handoff = lastActivities.find((a) => a.type === 'event');
+    expect(handoff).toMatchObject({ name: 'handoff.initiate', value: { department: 'customer-services', priority: 'normal', reason: 'asked' } });
+    const transcript = handoff!.attachments[0].content.activities as { text?: string; from: { role?: string } }[];
+    expect(transcript.map((a) => a.text)).toEqual(expect.arrayContaining(['talk to a person', 'Yes, connect me']));
+    expect(transcript[transcript.length - 1]).toMatchObject({ text: 'Yes, connect me', from: { role: 'user' } });
+
     expect(await resident('hello? anyone there')).toEqual([
       'You’re number 1 in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.',
     ]);
