@@ -265,21 +265,26 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     }),
   );
 
-  server.post(
-    '/api/console/escalations/:id/close',
+  /** Ends a chat: closed by the agent, or handed back to the bot; the resident is told which. */
+  const endChat = (because: string, notice: (departmentName: string) => string) =>
     route(async (req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
       mayChange(agent, e);
-      const result = queue.close(e.id, 'closed-by-agent', now());
+      const result = queue.close(e.id, because, now());
       if (result.kind !== 'done') throw notOpen(result);
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
       if (e.status === 'active') {
         await deps
-          .sendToResident(e.reference, `This chat has ended. Thank you for contacting ${deps.departmentName(e.department)}.`)
-          .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident the chat ended: ${String(err)}`));
+          .sendToResident(e.reference, notice(deps.departmentName(e.department)))
+          .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident (${because}): ${String(err)}`));
       }
       res.send(200, { escalation: view(result.escalation) });
-    }),
+    });
+
+  server.post('/api/console/escalations/:id/close', endChat('closed-by-agent', (d) => `This chat has ended. Thank you for contacting ${d}.`));
+  server.post(
+    '/api/console/escalations/:id/handback',
+    endChat('handed-back', (d) => `${d} has handed you back to the council’s assistant. You can ask me another question.`),
   );
 }

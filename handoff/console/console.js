@@ -102,6 +102,7 @@ async function refreshChat() {
   $('pick-up').hidden = escalation.status !== 'waiting';
   $('reply').hidden = !mine;
   $('close').hidden = escalation.status === 'closed';
+  $('handback').hidden = !mine;
   $('transfer').hidden = escalation.status === 'closed';
 }
 
@@ -185,6 +186,11 @@ document.addEventListener('DOMContentLoaded', () => {
   $('transfer').addEventListener('submit', action(async () => {
     await call('POST', `/api/console/escalations/${state.openId}/transfer`, { department: $('transfer-to').value.trim() });
     say('Transferred.');
+    await tick();
+  }));
+  $('handback').addEventListener('click', action(async () => {
+    await call('POST', `/api/console/escalations/${state.openId}/handback`);
+    say('Handed back to the bot.');
     await tick();
   }));
   $('close').addEventListener('click', action(async () => {

@@ -117,6 +117,16 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 
+  it('hands a resident back to the bot when the agent chooses to', async () => {
+    await resident('talk to a person', 'flow-5');
+    await resident('Yes, connect me', 'flow-5');
+    const id = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
+    await console('POST', `/api/console/escalations/${id}/pickup`);
+    expect(await console('POST', `/api/console/escalations/${id}/handback`)).toMatchObject({ status: 200, body: { escalation: { status: 'closed' } } });
+    expect(channel.texts()).toContain('Customer Services has handed you back to the council’s assistant. You can ask me another question.');
+    expect((await resident('how do I pay my council tax', 'flow-5'))[0]).toMatch(/^You can pay your Council Tax online/);
+  });
+
   it('lets a waiting resident leave the queue with "cancel"', async () => {
     await resident('talk to a person', 'flow-2');
     expect((await resident('Yes, connect me', 'flow-2'))[0]).toMatch(/^You’re number 1 in the queue/);
