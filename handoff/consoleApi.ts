@@ -135,6 +135,20 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     }
   };
 
+  /**
+   * The queue moved: tell everyone still waiting in that department their new place. Failures
+   * are logged and skipped: one unreachable resident must not hold up the others or the agent.
+   */
+  const announcePositions = async (department: string) => {
+    for (const w of queue.waiting([department])) {
+      const position = queue.position(w.id);
+      if (position === undefined) continue;
+      await deps
+        .sendToResident(w.reference, `You’re now number ${position} in the queue.`)
+        .catch((err: unknown) => deps.log.error(`[console] escalation ${w.id}: could not send the new place in the queue: ${String(err)}`));
+    }
+  };
+
   /** An active chat belongs to the agent who picked it up; only they or a supervisor may change it. */
   const mayChange = (agent: Agent, e: Escalation) => {
     if (e.status === 'active' && e.agentId !== String(agent.id) && agent.role !== 'supervisor') {
@@ -219,6 +233,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
                 return false;
               },
             );
+          await announcePositions(e.department);
           return void res.send(200, { escalation: view(result.escalation), residentNotified: notified });
         }
         case 'taken':
@@ -274,6 +289,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       const result = queue.close(e.id, because, now());
       if (result.kind !== 'done') throw notOpen(result);
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
+      if (e.status === 'waiting') await announcePositions(e.department);
       if (e.status === 'active') {
         await deps
           .sendToResident(e.reference, notice(deps.departmentName(e.department)))

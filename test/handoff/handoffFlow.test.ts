@@ -127,6 +127,23 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect((await resident('how do I pay my council tax', 'flow-5'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 
+  it('tells waiting residents their new place when the queue moves', async () => {
+    await resident('talk to a person', 'flow-6a');
+    await resident('Yes, connect me', 'flow-6a');
+    await resident('talk to a person', 'flow-6b');
+    expect((await resident('Yes, connect me', 'flow-6b'))[0]).toMatch(/^You’re number 2 in the queue/);
+    const first = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
+    const before = channel.received.length;
+    await console('POST', `/api/console/escalations/${first}/pickup`);
+    const sentSince = channel.received.slice(before);
+    expect(sentSince.map((r) => [r.path.split('/')[3], r.body.text])).toEqual([
+      ['flow-6a', 'You are now chatting with Ann from Customer Services.'],
+      ['flow-6b', 'You’re now number 1 in the queue.'],
+    ]);
+    await console('POST', `/api/console/escalations/${first}/close`);
+    await resident('cancel', 'flow-6b');
+  });
+
   it('lets a waiting resident leave the queue with "cancel"', async () => {
     await resident('talk to a person', 'flow-2');
     expect((await resident('Yes, connect me', 'flow-2'))[0]).toMatch(/^You’re number 1 in the queue/);
