@@ -268,7 +268,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
 
   server.post(
     '/api/console/escalations/:id/transfer',
-    route((req, res) => {
+    route(async (req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
       const { department } = parse(transferBody, req.body);
@@ -276,6 +276,11 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       mayChange(agent, e);
       const result = queue.transfer(e.id, department);
       if (result.kind !== 'done') throw notOpen(result);
+      const place = queue.position(e.id);
+      await deps
+        .sendToResident(e.reference, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`)
+        .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident about the transfer: ${String(err)}`));
+      if (e.status === 'waiting') await announcePositions(e.department);
       res.send(200, { escalation: view(result.escalation) });
     }),
   );

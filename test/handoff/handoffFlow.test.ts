@@ -140,6 +140,15 @@ describe('a resident reaches a person and back, over real HTTP', () => {
       ['flow-6a', 'You are now chatting with Ann from Customer Services.'],
       ['flow-6b', 'You’re now number 1 in the queue.'],
     ]);
+    // Transferring the one left tells them where they have gone and their place there.
+    const second = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
+    const transferred = await fetch(`${url}/api/console/escalations/${second}/transfer`, {
+      method: 'POST',
+      headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ department: 'housing' }),
+    });
+    expect(transferred.status).toBe(200);
+    expect(channel.texts()).toContain('I’ve passed you to Housing Options. You’re number 1 in their queue.');
     await console('POST', `/api/console/escalations/${first}/close`);
     await resident('cancel', 'flow-6b');
   });
