@@ -136,6 +136,18 @@ export class Conversation {
     return this.ask(message, data, user);
   }
 
+  /**
+   * For a resident waiting for a person: an answer only if the knowledge base is sure of one
+   * (no did-you-mean, no small talk, no offer of the person they are already waiting for).
+   */
+  whileYouWait(input: string): Reply[] {
+    const decision = this.decide(input.trim());
+    if (decision.kind !== 'answer' || SMALL_TALK.has(decision.entryId)) return [];
+    const entry = this.entry(decision.entryId);
+    if (!entry || entry.lookup) return [];
+    return [MessageFactory.text(`${text.whileYouWait}\n\n${answerText(entry)}`)];
+  }
+
   /** A new question: exact button titles first, then a bare postcode, then the matcher. */
   private ask(message: string, data: ConversationData, user: UserData): Reply[] {
     const { kb } = this.deps.knowledge();

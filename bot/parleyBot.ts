@@ -34,7 +34,9 @@ export class ParleyBot extends TeamsActivityHandler {
       const conversationId = context.activity.conversation.id;
       // The handoff state decides first: a resident waiting or chatting with a person is not the bot's.
       const turn = desk ? desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
-      if (turn.kind === 'waiting') await context.sendActivity(say.stillWaiting(turn.position));
+      if (turn.kind === 'waiting') {
+        await context.sendActivities([...conversation.whileYouWait(text), { type: 'message', text: say.stillWaiting(turn.position) }]);
+      }
       if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
       if (turn.kind === 'bot') {
         const data = await conversationData.get(context, newConversationData());

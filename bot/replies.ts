@@ -92,6 +92,7 @@ export const text = {
   stillWaiting: (position: number) =>
     `You’re number ${position} in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.`,
   leftQueue: 'You’ve left the queue. Is there anything else I can help with?',
+  whileYouWait: 'While you wait, this may help:',
   closedNow: (d: Department) => `${d.name} is closed right now, so nobody can chat. Please ${contactLine(d)}.` + (d.outOfHours ? ` In an emergency, call ${d.outOfHours}.` : ''),
   queueFull: (d: Department) => `The chat queue for ${d.name} is full right now. Please ${contactLine(d)}.`,
   // Nobody on duty to join the chat: say so plainly.

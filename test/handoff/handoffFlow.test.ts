@@ -91,6 +91,10 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(transcript.map((a) => a.text)).toEqual(expect.arrayContaining(['talk to a person', 'Yes, connect me']));
     expect(transcript[transcript.length - 1]).toMatchObject({ text: 'Yes, connect me', from: { role: 'user' } });
 
+    // A question the knowledge base is sure of gets its answer meanwhile; place in the queue kept.
+    const meanwhile = await resident('how do I pay my council tax');
+    expect(meanwhile[0]).toMatch(/^While you wait, this may help:\n\nYou can pay your Council Tax online/);
+    expect(meanwhile[1]).toMatch(/^You’re number 1 in the queue/);
     expect(await resident('hello? anyone there')).toEqual([
       'You’re number 1 in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.',
     ]);
