@@ -136,16 +136,23 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
   };
 
   /**
-   * The queue moved: tell everyone still waiting in that department their new place. Failures
-   * are logged and skipped: one unreachable resident must not hold up the others or the agent.
+   * A notice to the resident that must not undo what the agent did: a failure is logged (saying
+   * `what` could not be sent) and reported as false, never thrown.
    */
+  const tell = (e: Escalation, text: string, what: string): Promise<boolean> =>
+    deps.sendToResident(e.reference, text).then(
+      () => true,
+      (err: unknown) => {
+        deps.log.error(`[console] escalation ${e.id}: could not tell the resident ${what}: ${String(err)}`);
+        return false;
+      },
+    );
+
+  /** The queue moved: tell everyone still waiting in that department their new place. */
   const announcePositions = async (department: string) => {
     for (const w of queue.waiting([department])) {
       const position = queue.position(w.id);
-      if (position === undefined) continue;
-      await deps
-        .sendToResident(w.reference, `You’re now number ${position} in the queue.`)
-        .catch((err: unknown) => deps.log.error(`[console] escalation ${w.id}: could not send the new place in the queue: ${String(err)}`));
+      if (position !== undefined) await tell(w, `You’re now number ${position} in the queue.`, 'their new place in the queue');
     }
   };
 
@@ -224,15 +231,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
         case 'picked': {
           // The resident learns a person has joined; the pick-up stands even if this fails.
           const firstName = agent.name.split(/\s+/)[0];
-          const notified = await deps
-            .sendToResident(e.reference, `You are now chatting with ${firstName} from ${deps.departmentName(e.department)}.`)
-            .then(
-              () => true,
-              (err: unknown) => {
-                deps.log.error(`[console] escalation ${e.id}: could not tell the resident about the pick-up: ${String(err)}`);
-                return false;
-              },
-            );
+          const notified = await tell(e, `You are now chatting with ${firstName} from ${deps.departmentName(e.department)}.`, 'about the pick-up');
           await announcePositions(e.department);
           return void res.send(200, { escalation: view(result.escalation), residentNotified: notified });
         }
@@ -277,9 +276,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       const result = queue.transfer(e.id, department);
       if (result.kind !== 'done') throw notOpen(result);
       const place = queue.position(e.id);
-      await deps
-        .sendToResident(e.reference, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`)
-        .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident about the transfer: ${String(err)}`));
+      await tell(e, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`, 'about the transfer');
       if (e.status === 'waiting') await announcePositions(e.department);
       res.send(200, { escalation: view(result.escalation) });
     }),
@@ -295,11 +292,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       if (result.kind !== 'done') throw notOpen(result);
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
       if (e.status === 'waiting') await announcePositions(e.department);
-      if (e.status === 'active') {
-        await deps
-          .sendToResident(e.reference, notice(deps.departmentName(e.department)))
-          .catch((err: unknown) => deps.log.error(`[console] escalation ${e.id}: could not tell the resident (${because}): ${String(err)}`));
-      }
+      if (e.status === 'active') await tell(e, notice(deps.departmentName(e.department)), `(${because})`);
       res.send(200, { escalation: view(result.escalation) });
     });
 
