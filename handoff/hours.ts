@@ -1,5 +1,5 @@
-import { dateIn } from '../knowledge/bins/schedule';
-import { weekdays, type Department, type Weekday } from '../knowledge/schema';
+import { addDays, dateIn, weekdayOf } from '../knowledge/bins/schedule';
+import type { Department } from '../knowledge/schema';
 
 /**
  * Opening hours in the council's time zone, with bank holidays. Pure: the clock comes in as
@@ -25,9 +25,6 @@ interface Opening {
   to: number;
 }
 
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-// weekdays starts on Monday; getUTCDay() on Sunday.
-const weekdayOf = (date: string) => weekdays[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7] as Weekday;
 
 /** "08:30" → 510. The schema lets "24:00" through as the end of the day; nothing later exists. */
 function minuteOfDay(time: string): number {

@@ -5,7 +5,7 @@ import { readBankHolidaysFile } from '../holidays';
 import { calendarDate, weekdays } from '../schema';
 import { KnowledgeError, type Problem } from '../yamlFile';
 import { normalizePostcode } from './postcode';
-import type { Change, Round } from './schedule';
+import { weekdayOf, type Change, type Round } from './schedule';
 
 /** The bin-collection data editors keep in knowledge/data/, validated and ready to load. */
 export interface BinData {
@@ -24,7 +24,7 @@ const roundRow = z
     recycling_anchor: calendarDate,
   })
   // The anchor fixes which weeks are recycling weeks; on another weekday no week would be.
-  .refine((r) => weekdays[(new Date(`${r.recycling_anchor}T12:00:00Z`).getUTCDay() + 6) % 7] === r.day, {
+  .refine((r) => weekdayOf(r.recycling_anchor) === r.day, {
     path: ['recycling_anchor'],
     message: 'must be a date on the round\'s collection day',
   });

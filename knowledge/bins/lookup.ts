@@ -1,5 +1,5 @@
 import { normalizePostcode } from './postcode';
-import { dateIn, nextCollections, type Collection } from './schedule';
+import { addDays, dateIn, nextCollections, type Collection } from './schedule';
 import type { BinStore } from './store';
 
 export type BinDayResult =
@@ -7,7 +7,6 @@ export type BinDayResult =
   | { kind: 'unknown-postcode'; postcode: string }
   | { kind: 'invalid-postcode'; input: string };
 
-const DAY_MS = 86_400_000;
 
 /** The bin-day lookup behind `lookup: bin-day`: a postcode in, the next two collections out. */
 export class BinDayLookup {
@@ -23,10 +22,8 @@ export class BinDayLookup {
     const round = this.store.roundFor(postcode);
     if (!round) return { kind: 'unknown-postcode', postcode };
     const today = dateIn(this.timeZone, this.now());
-    const start = Date.parse(`${today}T00:00:00Z`);
-    const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     // Changes are keyed by scheduled date; a scheduled date up to a week back can land after today.
-    const changes = this.store.changesBetween(iso(start - 7 * DAY_MS), iso(start + 60 * DAY_MS));
+    const changes = this.store.changesBetween(addDays(today, -7), addDays(today, 60));
     return { kind: 'found', postcode, round: round.round, collections: nextCollections(round, today, changes), today };
   }
 }

@@ -1,4 +1,4 @@
-import type { Weekday } from '../schema';
+import { weekdays, type Weekday } from '../schema';
 
 /**
  * Bin collection dates. Each round is collected on one weekday; weeks alternate between a
@@ -46,6 +46,12 @@ const WEEKDAY_INDEX: Record<Weekday, number> = {
 
 const toDays = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 const fromDays = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
+
+/** The calendar date `days` after (or before) `date`. */
+export const addDays = (date: string, days: number): string => fromDays(toDays(date) + days);
+
+/** The weekday of a calendar date. */
+export const weekdayOf = (date: string): Weekday => weekdays[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!;
 
 /**
  * The next `count` collections on or after `today`. Changes are looked up by scheduled
