@@ -56,7 +56,10 @@ export class HandoffDesk {
   request(escalation: NewEscalation, now: Date): RequestOutcome {
     const { queue, settings } = this.deps;
     const open = queue.openFor(escalation.conversationId);
-    if (open) return { kind: 'already-waiting', ...(queue.position(open.id) !== undefined && { position: queue.position(open.id)! }) };
+    if (open) {
+      const place = queue.position(open.id);
+      return { kind: 'already-waiting', ...(place !== undefined && { position: place }) };
+    }
 
     const department = this.deps.departments().get(escalation.department);
     const onDuty = this.agentsOnDuty(escalation.department, now);
