@@ -1,10 +1,11 @@
 import type { Activity } from 'botbuilder';
-import type { Request, Response, Server } from 'restify';
+import type { Request, Server } from 'restify';
 import { z } from 'zod';
 import type { Agent, AgentStore } from './agents';
 import type { LiveMessageStore } from './liveMessages';
 import type { Escalation, EscalationQueue } from './queue';
-import type { Session, SessionStore } from './sessions';
+import { cookie, HttpError, idParam, mayServe, parse, routeWith, SESSION_COOKIE, signedInWith } from './http';
+import type { SessionStore } from './sessions';
 
 /**
  * The duty officers' console API under /api/console/ (issue 5). Every route but login needs a
@@ -29,47 +30,12 @@ export interface ConsoleDeps {
   secureCookie: boolean;
 }
 
-export const SESSION_COOKIE = 'parley_session';
-
 const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) });
 const transferBody = z.strictObject({ department: z.string().min(1) });
 const messageBody = z.strictObject({ text: z.string().trim().min(1, { message: 'must not be empty' }).max(4000) });
-const idParam = z.coerce.number().int().positive();
 
 /** Sign-in attempts allowed per name in a window before answering 429: slows password guessing. */
 export const LOGIN_LIMIT = { failures: 5, windowMinutes: 15 };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function cookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k !== name) continue;
-    try {
-      return decodeURIComponent(v.join('='));
-    } catch {
-      return undefined; // a mangled cookie is no cookie: the answer is 401, not a crash
-    }
-  }
-  return undefined;
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const reason = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'bad-request', reason);
-  }
-  return result.data;
-}
 
 /** What the console shows of an agent: never the password hash. */
 const publicAgent = (a: Agent) => ({ id: a.id, name: a.name, role: a.role, departments: a.departments });
@@ -80,26 +46,14 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
   // forgets them, which only gives a guesser five more tries.
   const failures = new Map<string, { count: number; since: number }>();
 
-  /** The signed-in agent, or a 401; for changes, a 403 without the session's CSRF token. */
-  const signedIn = (req: Request, change: boolean): { agent: Agent; session: Session } => {
-    const token = cookie(req, SESSION_COOKIE);
-    const session = token ? sessions.touch(token, now()) : undefined;
-    if (!session) throw new HttpError(401, 'not-signed-in', 'Sign in first (or your session has expired).');
-    const agent = agents.byId(session.agentId);
-    if (!agent) throw new HttpError(401, 'not-signed-in', 'This agent no longer exists.');
-    if (change && req.headers['x-csrf-token'] !== session.csrfToken) {
-      throw new HttpError(403, 'csrf', 'Missing or wrong x-csrf-token header.');
-    }
-    return { agent, session };
-  };
-
-  const mayServe = (agent: Agent, e: Escalation) => agent.role === 'supervisor' || agent.departments.includes(e.department);
+  const signedIn = signedInWith(agents, sessions, now);
+  const route = routeWith(deps.log);
 
   const escalationFor = (req: Request, agent: Agent): Escalation => {
     const id = idParam.safeParse(req.params?.id);
     const e = id.success ? queue.get(id.data) : undefined;
     if (!e) throw new HttpError(404, 'not-found', `No escalation ${String(req.params?.id)}.`);
-    if (!mayServe(agent, e)) throw new HttpError(403, 'other-department', `Escalation ${e.id} is for ${e.department}.`);
+    if (!mayServe(agent, e.department)) throw new HttpError(403, 'other-department', `Escalation ${e.id} is for ${e.department}.`);
     return e;
   };
 
@@ -117,23 +71,6 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     position: queue.position(e.id) ?? null,
     agentId: e.agentId ?? null,
   });
-
-  /**
-   * Runs a handler: changes must be JSON (a form post from another site cannot sign anyone in),
-   * HttpErrors become their answers, anything else is logged and a plain 500 (no internals shown).
-   */
-  const route = (handler: (req: Request, res: Response) => Promise<void> | void) => async (req: Request, res: Response) => {
-    try {
-      if (req.method === 'POST' && req.contentLength() > 0 && !req.is('json')) {
-        throw new HttpError(415, 'unsupported-media-type', 'Send JSON (content-type: application/json).');
-      }
-      await handler(req, res);
-    } catch (err) {
-      if (err instanceof HttpError) return void res.send(err.status, { error: err.code, message: err.message });
-      deps.log.error(`[console] ${req.method} ${req.path()}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      res.send(500, { error: 'internal', message: 'Something went wrong on the server; it has been logged.' });
-    }
-  };
 
   /**
    * A notice to the resident that must not undo what the agent did: a failure is logged (saying
@@ -204,7 +141,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     '/api/console/queue',
     route((req, res) => {
       const { agent } = signedIn(req, false);
-      const serve = (e: Escalation) => mayServe(agent, e);
+      const serve = (e: Escalation) => mayServe(agent, e.department);
       res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view) });
     }),
   );
@@ -302,3 +239,5 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     endChat('handed-back', (d) => `${d} has handed you back to the council’s assistant. You can ask me another question.`),
   );
 }
+
+export { SESSION_COOKIE };

@@ -33,6 +33,8 @@ export interface Escalation extends NewEscalation {
   pickedUpAt?: string;
   closedAt?: string;
   closedBecause?: string;
+  /** The resident's 1-5 rating of a closed chat, if they gave one. */
+  rating?: number;
 }
 
 export type EnqueueResult =
@@ -65,7 +67,21 @@ export interface EscalationQueue {
   transfer(id: number, department: string): ChangeResult;
   /** Back to the queue for the same department (agent away or disconnected). */
   requeue(id: number): ChangeResult;
+  /** Closes a waiting or active chat, or a left message once it has been answered. */
   close(id: number, because: string, now: Date): ChangeResult;
+  /**
+   * Records a left message (out of hours, nobody on duty, overflow) as an escalation with status
+   * `message`: it never joins the live queue, and is closed when an agent has answered it.
+   */
+  leaveMessage(escalation: NewEscalation, now: Date): Escalation;
+  /** Left messages still to answer, oldest first, for some departments or all. */
+  messages(departments?: readonly string[]): Escalation[];
+  /** Minutes from pick-up to close of the department's chats closed since `since`, newest first. */
+  handlingMinutes(department: string, since: Date, limit?: number): number[];
+  /** The conversation's chat closed by an agent since `since` and not yet rated, if any. */
+  awaitingRating(conversationId: string, since: Date): Escalation | undefined;
+  /** Stores a 1-5 rating once; false if the escalation is not closed or is already rated. */
+  rate(id: number, rating: number): boolean;
 }
 
 const MIGRATIONS = [
@@ -87,6 +103,8 @@ const MIGRATIONS = [
    );
    CREATE INDEX escalations_serving ON escalations (status, department, priority DESC, queued_at, id);
    CREATE INDEX escalations_conversation ON escalations (conversation_id, status);`,
+  `ALTER TABLE escalations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+   CREATE INDEX escalations_closed ON escalations (department, closed_at) WHERE status = 'closed';`,
 ];
 
 interface Row {
@@ -104,6 +122,7 @@ interface Row {
   picked_up_at: string | null;
   closed_at: string | null;
   closed_because: string | null;
+  rating: number | null;
 }
 
 function fromRow(r: Row): Escalation {
@@ -122,6 +141,7 @@ function fromRow(r: Row): Escalation {
     ...(r.picked_up_at !== null && { pickedUpAt: r.picked_up_at }),
     ...(r.closed_at !== null && { closedAt: r.closed_at }),
     ...(r.closed_because !== null && { closedBecause: r.closed_because }),
+    ...(r.rating !== null && { rating: r.rating }),
   };
 }
 
@@ -135,8 +155,19 @@ export class SqliteEscalationQueue implements EscalationQueue {
     this.sql = {
       insert: db.prepare(
         `INSERT INTO escalations (conversation_id, reference, department, priority, reason, entry_id, summary, status, queued_at)
-         VALUES (@conversationId, @reference, @department, @priority, @reason, @entryId, @summary, 'waiting', @queuedAt)`,
+         VALUES (@conversationId, @reference, @department, @priority, @reason, @entryId, @summary, @status, @queuedAt)`,
       ),
+      messagesAll: db.prepare<[], Row>("SELECT * FROM escalations WHERE status = 'message' ORDER BY queued_at, id"),
+      handling: db.prepare<{ department: string; since: string; limit: number }, { minutes: number }>(
+        `SELECT (julianday(closed_at) - julianday(picked_up_at)) * 1440 AS minutes FROM escalations
+          WHERE status = 'closed' AND department = @department AND closed_at >= @since AND picked_up_at IS NOT NULL
+          ORDER BY closed_at DESC LIMIT @limit`,
+      ),
+      awaitingRating: db.prepare<{ conversationId: string; since: string }, Row>(
+        `SELECT * FROM escalations WHERE conversation_id = @conversationId AND status = 'closed' AND closed_because = 'closed-by-agent'
+            AND rating IS NULL AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
+      ),
+      rate: db.prepare<{ id: number; rating: number }>("UPDATE escalations SET rating = @rating WHERE id = @id AND status = 'closed' AND rating IS NULL"),
       get: db.prepare<[number], Row>('SELECT * FROM escalations WHERE id = ?'),
       openFor: db.prepare<[string], Row>(
         "SELECT * FROM escalations WHERE conversation_id = ? AND status IN ('waiting', 'active') ORDER BY id DESC LIMIT 1",
@@ -157,7 +188,7 @@ export class SqliteEscalationQueue implements EscalationQueue {
         "UPDATE escalations SET status = 'waiting', department = @department, agent_id = NULL, picked_up_at = NULL WHERE id = @id AND status IN ('waiting', 'active')",
       ),
       close: db.prepare<{ id: number; because: string; at: string }>(
-        "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active')",
+        "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active', 'message')",
       ),
     };
   }
@@ -167,20 +198,48 @@ export class SqliteEscalationQueue implements EscalationQueue {
       .transaction((): EnqueueResult => {
         const open = this.openFor(e.conversationId);
         if (open) return { kind: 'already-open', escalation: open, position: this.position(open.id) };
-        const { lastInsertRowid } = this.sql.insert.run({
-          conversationId: e.conversationId,
-          reference: JSON.stringify(e.reference ?? null),
-          department: e.department,
-          priority: e.priority === 'high' ? 1 : 0,
-          reason: e.reason,
-          entryId: e.entryId ?? null,
-          summary: e.summary ?? null,
-          queuedAt: now.toISOString(),
-        });
-        const escalation = this.get(Number(lastInsertRowid))!;
+        const escalation = this.insert(e, 'waiting', now);
         return { kind: 'queued', escalation, position: this.position(escalation.id)! };
       })
       .immediate();
+  }
+
+  leaveMessage(e: NewEscalation, now: Date): Escalation {
+    return this.insert(e, 'message', now);
+  }
+
+  messages(departments?: readonly string[]): Escalation[] {
+    const all = this.sql.messagesAll.all().map(fromRow);
+    return departments ? all.filter((e) => departments.includes(e.department)) : all;
+  }
+
+  handlingMinutes(department: string, since: Date, limit = 20): number[] {
+    return this.sql.handling.all({ department, since: since.toISOString(), limit }).map((r) => r.minutes);
+  }
+
+  awaitingRating(conversationId: string, since: Date): Escalation | undefined {
+    const row = this.sql.awaitingRating.get({ conversationId, since: since.toISOString() });
+    return row && fromRow(row);
+  }
+
+  rate(id: number, rating: number): boolean {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw new RangeError(`A rating is a whole number from 1 to 5 (got ${rating})`);
+    return this.sql.rate.run({ id, rating }).changes === 1;
+  }
+
+  private insert(e: NewEscalation, status: 'waiting' | 'message', now: Date): Escalation {
+    const { lastInsertRowid } = this.sql.insert.run({
+      conversationId: e.conversationId,
+      reference: JSON.stringify(e.reference ?? null),
+      department: e.department,
+      priority: e.priority === 'high' ? 1 : 0,
+      reason: e.reason,
+      entryId: e.entryId ?? null,
+      summary: e.summary ?? null,
+      status,
+      queuedAt: now.toISOString(),
+    });
+    return this.get(Number(lastInsertRowid))!;
   }
 
   get(id: number): Escalation | undefined {
