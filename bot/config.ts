@@ -29,6 +29,19 @@ export const configSchema = z
     PARLEY_DEFAULT_HANDLING_MINUTES: number(8).pipe(z.number().min(1)),
     PARLEY_SESSION_IDLE_MINUTES: number(30).pipe(z.number().int().min(1)),
     PARLEY_SESSION_MAX_HOURS: number(12).pipe(z.number().int().min(1)),
+    /** Working hours a department takes to answer a left message ("reply by" is worked out from it). */
+    PARLEY_MESSAGE_REPLY_HOURS: number(8).pipe(z.number().min(0)),
+    /** Where left messages are emailed (each department's `email`): smtp://user:pass@host:587; unset, no email. */
+    PARLEY_SMTP_URL: z.string().url().optional(),
+    PARLEY_SMTP_FROM: z.string().default('Parley <parley@localhost>'),
+    /** Left messages are also posted as JSON here (e.g. the council's CRM); unset, no webhook. */
+    PARLEY_MESSAGE_WEBHOOK_URL: z.string().url().optional(),
+    /** Signs each webhook body (HMAC-SHA256 in x-parley-signature) so the receiver can trust it. */
+    PARLEY_MESSAGE_WEBHOOK_SECRET: z.string().optional(),
+    /** A chat waiting longer than this alerts the console again. */
+    PARLEY_REALERT_MINUTES: number(3).pipe(z.number().min(0.1)),
+    /** An agent away or disconnected this long gives their chats back to the queue. */
+    PARLEY_AGENT_GRACE_SECONDS: number(120).pipe(z.number().min(0)),
     MicrosoftAppId: z.string().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
