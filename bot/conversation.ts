@@ -1,4 +1,5 @@
 import { MessageFactory } from 'botbuilder';
+import type { LeaveMessageReason } from '../handoff/capacity';
 import type { RequestOutcome } from '../handoff/desk';
 import type { BinDayResult } from '../knowledge/bins/lookup';
 import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
@@ -7,7 +8,8 @@ import type { KnowledgeBase, LoadedEntry } from '../knowledge/loader';
 import type { Matcher } from '../knowledge/matcher';
 import { clean } from '../knowledge/normalize';
 import type { Department } from '../knowledge/schema';
-import { answerText, collectionsText, contactLine, text } from './replies';
+import { parseContact, type Contact } from '../handoff/contact';
+import { answerText, collectionsText, contactLine, formatWhen, text } from './replies';
 import type { Choice, ConversationData, Offer, UserData } from './state';
 
 export interface Knowledge {
@@ -18,6 +20,8 @@ export interface Knowledge {
 export interface ConversationDeps {
   /** The knowledge base in force for this turn (a function so a reload can swap it). */
   knowledge: () => Knowledge;
+  /** The council's time zone, for "reply by" times. */
+  timeZone: string;
   thresholds: Thresholds;
   missesBeforeOffer: number;
   bins: { lookup(postcode: string): BinDayResult };
@@ -56,9 +60,32 @@ const NO = new Set(['no', 'n', 'nope', 'nah', 'no thanks', 'no thank you', 'not 
 
 type Reply = ReturnType<typeof MessageFactory.text>;
 
-/** Asks handoff/ for a person for this conversation; the summary is for the agents' queue. */
-export type RequestPerson = (offer: Offer, summary: string) => RequestOutcome;
-const NO_DESK: RequestPerson = () => ({ kind: 'unavailable', reason: 'nobody-on-duty' });
+const CANCEL = new Set(['cancel', 'stop', 'no thanks', 'never mind', 'nevermind', 'forget it']);
+/** Wrong contact details tolerated before the bot stops asking and gives the phone number instead. */
+const MAX_CONTACT_ATTEMPTS = 3;
+
+export interface LeaveMessage {
+  offer: Offer;
+  because: LeaveMessageReason;
+  question: string;
+  contact: Contact;
+  summary: string;
+}
+
+/**
+ * What the conversation asks of handoff/ for this conversation (the activity handler binds it to
+ * the desk). The summary is a short line for the agents' queue.
+ */
+export interface HandoffPort {
+  requestPerson(offer: Offer, summary: string): RequestOutcome;
+  /** Omitted when there is nobody to take messages (the bot on its own in tests). */
+  leaveMessage?: {
+    /** When a message left now for the department can expect a reply, if that can be known. */
+    replyBy(department: string): Date | undefined;
+    leave(message: LeaveMessage): { reference: string; replyBy?: Date };
+  };
+}
+const NO_DESK: HandoffPort = { requestPerson: () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
 
 /**
  * The conversation steps: given a resident's message and what the bot was waiting for,
@@ -81,7 +108,7 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData, requestPerson: RequestPerson = NO_DESK): Reply[] {
+  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK): Reply[] {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -113,9 +140,31 @@ export class Conversation {
         break;
       }
       case 'offer': {
-        if (YES.has(said)) return this.acceptOffer(pending.offer, data, requestPerson);
+        if (YES.has(said)) return this.acceptOffer(pending.offer, data, handoff);
         if (NO.has(said)) return [MessageFactory.text(text.declined)];
         break;
+      }
+      case 'message-offer': {
+        if (YES.has(said) || said === clean(text.leaveMessage)) {
+          data.pending = { kind: 'message-question', offer: pending.offer, because: pending.because };
+          return [MessageFactory.text(text.askMessage(this.department(pending.offer.department).name))];
+        }
+        if (NO.has(said) || CANCEL.has(said)) return [MessageFactory.text(text.noMessage(contactLine(this.department(pending.offer.department))))];
+        break;
+      }
+      case 'message-question': {
+        if (CANCEL.has(said)) return [MessageFactory.text(text.messageCancelled)];
+        data.pending = { kind: 'message-contact', offer: pending.offer, because: pending.because, question: message, attempts: 0 };
+        return [MessageFactory.text(text.askContact)];
+      }
+      case 'message-contact': {
+        if (CANCEL.has(said)) return [MessageFactory.text(text.messageCancelled)];
+        const contact = parseContact(message);
+        if (contact && handoff.leaveMessage) return this.leaveMessage({ ...pending, contact }, handoff.leaveMessage.leave);
+        const attempts = pending.attempts + 1;
+        if (attempts >= MAX_CONTACT_ATTEMPTS) return [MessageFactory.text(text.giveUpContact(contactLine(this.department(pending.offer.department))))];
+        data.pending = { ...pending, attempts };
+        return [MessageFactory.text(text.badContact)];
       }
       case 'postcode': {
         const postcode = findPostcode(message);
@@ -253,21 +302,42 @@ export class Conversation {
     return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
-  private acceptOffer(offer: Offer, data: ConversationData, requestPerson: RequestPerson): Reply[] {
+  private acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort): Reply[] {
     data.handoffRequest = { ...offer, requestedAt: this.deps.now().toISOString() };
     const department = this.department(offer.department);
-    const summary = (offer.entryId && this.entry(offer.entryId)?.title) || `Asked for a person (${offer.reason})`;
-    const outcome = requestPerson({ ...offer, department: department.id }, summary);
+    const outcome = handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
     switch (outcome.kind) {
       case 'queued':
         return [MessageFactory.text(text.queued(department.name, outcome.position, outcome.waitMinutes))];
       case 'already-waiting':
         return [MessageFactory.text(text.stillWaiting(outcome.position ?? 1))];
-      case 'unavailable':
-        if (outcome.reason === 'closed') return [MessageFactory.text(text.closedNow(department))];
-        if (outcome.reason === 'overflow') return [MessageFactory.text(text.queueFull(department))];
-        return [MessageFactory.text(text.handoffNoted(department))];
+      case 'unavailable': {
+        const why = text.unavailable[outcome.reason](department);
+        if (!handoff.leaveMessage) return [MessageFactory.text(`${why} Please ${contactLine(department)}.`)];
+        // Nobody can chat: the department can still answer later, so offer to take a message.
+        data.pending = { kind: 'message-offer', offer: { ...offer, department: department.id }, because: outcome.reason };
+        const replyBy = handoff.leaveMessage.replyBy(department.id);
+        return [MessageFactory.suggestedActions([text.leaveMessage, text.noThanks], `${why} ${text.offerMessage(department.name, replyBy && this.when(replyBy))}`)];
+      }
     }
+  }
+
+  private leaveMessage(
+    step: { offer: Offer; because: LeaveMessageReason; question: string; contact: Contact },
+    leave: NonNullable<HandoffPort['leaveMessage']>['leave'],
+  ): Reply[] {
+    const department = this.department(step.offer.department);
+    const left = leave({ offer: step.offer, because: step.because, question: step.question, contact: step.contact, summary: this.summary(step.offer) });
+    return [MessageFactory.text(text.messageLeft(department.name, left.reference, left.replyBy && this.when(left.replyBy), step.contact))];
+  }
+
+  private summary(offer: Offer): string {
+    return (offer.entryId && this.entry(offer.entryId)?.title) || `Asked for a person (${offer.reason})`;
+  }
+
+  /** "Monday 30 November at 12:30pm" in the council's time zone. */
+  private when(at: Date): string {
+    return formatWhen(at, this.deps.timeZone, this.deps.now());
   }
 
   private entry(id: string): LoadedEntry | undefined {

@@ -1,6 +1,6 @@
 import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
-import type { Conversation, RequestPerson } from './conversation';
+import type { Conversation, HandoffPort } from './conversation';
 import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
 
@@ -38,22 +38,33 @@ export class ParleyBot extends TeamsActivityHandler {
         await context.sendActivities([...conversation.whileYouWait(text), { type: 'message', text: say.stillWaiting(turn.position) }]);
       }
       if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
+      if (turn.kind === 'rated') await context.sendActivity(say.thanksForRating);
       if (turn.kind === 'bot') {
         const data = await conversationData.get(context, newConversationData());
         const user = await userData.get(context, {});
         const reference = TurnContext.getConversationReference(context.activity);
         let queued: { department: string; priority: string; reason: string } | undefined;
-        const requestPerson: RequestPerson | undefined =
-          desk &&
-          ((offer, summary) => {
+        const handoff: HandoffPort | undefined = desk && {
+          requestPerson: (offer, summary) => {
             const outcome = desk.request(
               { conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary },
               now(),
             );
             if (outcome.kind === 'queued') queued = { department: offer.department, priority: offer.priority, reason: offer.reason };
             return outcome;
-          });
-        await context.sendActivities(conversation.message(text, data, user, requestPerson));
+          },
+          leaveMessage: {
+            replyBy: (department) => desk.replyBy(department, now()),
+            leave: ({ offer, because, question, contact, summary }) => {
+              const left = desk.leaveMessage(
+                { conversationId, reference, department: offer.department, because, question, contact, summary, ...(offer.entryId && { entryId: offer.entryId }) },
+                now(),
+              );
+              return { reference: `M${left.escalation.id}`, ...(left.replyBy && { replyBy: left.replyBy }) };
+            },
+          },
+        };
+        await context.sendActivities(conversation.message(text, data, user, handoff));
         if (desk && queued) {
           // The standard handoff.initiate event with the transcript, so a channel or contact-centre
           // platform that understands it can take over; Parley's own queue is the default hub.

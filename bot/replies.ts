@@ -1,6 +1,8 @@
 import type { Department, Entry, Weekday } from '../knowledge/schema';
 import { weekdays } from '../knowledge/schema';
-import { formatDate, type Collection } from '../knowledge/bins/schedule';
+import { dateIn, formatDate, type Collection } from '../knowledge/bins/schedule';
+import type { LeaveMessageReason } from '../handoff/capacity';
+import { maskContact, type Contact } from '../handoff/contact';
 
 /** Text the bot sends, kept apart from the decisions so wording can change in one place. */
 
@@ -41,6 +43,15 @@ export function formatHours(hours: Department['hours']): string {
       return `${days} ${clock(open)} to ${clock(close)}`;
     })
     .join(', ');
+}
+
+/** "today at 4pm", "Monday 30 November at 12:30pm": a time in the council's zone, as residents say it. */
+export function formatWhen(at: Date, timeZone: string, now = new Date()): string {
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const clockTime = clock(time);
+  if (dateIn(timeZone, at) === dateIn(timeZone, now)) return `today at ${clockTime}`;
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(at).replace(',', '');
+  return `${day} at ${clockTime}`;
 }
 
 export function contactLine(d: Department): string {
@@ -93,10 +104,25 @@ export const text = {
     `You’re number ${position} in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.`,
   leftQueue: 'You’ve left the queue. Is there anything else I can help with?',
   whileYouWait: 'While you wait, this may help:',
-  closedNow: (d: Department) => `${d.name} is closed right now, so nobody can chat. Please ${contactLine(d)}.` + (d.outOfHours ? ` In an emergency, call ${d.outOfHours}.` : ''),
-  queueFull: (d: Department) => `The chat queue for ${d.name} is full right now. Please ${contactLine(d)}.`,
-  // Nobody on duty to join the chat: say so plainly.
-  handoffNoted: (d: Department) =>
-    `Thank you. I’ve noted that you’d like to talk to someone from ${d.name}, but nobody can join this chat yet. Please ${contactLine(d)}.` +
-    (d.outOfHours ? ` Out of hours, in an emergency, call ${d.outOfHours}.` : ''),
+  thanksForRating: 'Thank you for your rating. It helps us improve. Is there anything else I can help with?',
+  /** Why nobody can chat, by the reason handoff/capacity.ts gives. */
+  unavailable: {
+    closed: (d: Department) =>
+      `${d.name} is closed right now, so nobody can chat.` + (d.outOfHours ? ` In an emergency, call ${d.outOfHours}.` : ''),
+    'nobody-on-duty': (d: Department) => `Nobody from ${d.name} can join this chat right now.` + (d.outOfHours ? ` In an emergency, call ${d.outOfHours}.` : ''),
+    overflow: (d: Department) => `The chat queue for ${d.name} is full right now.`,
+  } satisfies Record<LeaveMessageReason, (d: Department) => string>,
+  leaveMessage: 'Leave a message',
+  offerMessage: (departmentName: string, replyBy?: string) =>
+    `You can leave a message and ${departmentName} will reply ${replyBy ? `by ${replyBy}` : 'as soon as they can'}. Would you like to leave a message?`,
+  noMessage: (contact: string) => `No problem. You can also ${contact}. Is there anything else I can help with?`,
+  askMessage: (departmentName: string) =>
+    `What would you like to tell ${departmentName}? Please write it in one message, with any details they need, such as your address. Do not include bank or card details. You can type cancel to stop.`,
+  askContact: 'How should they reply to you? Please type your email address or a UK phone number.',
+  badContact: 'That doesn’t look like an email address or a UK phone number. Please type one, for example name@example.com or 01632 960 123. You can type cancel to stop.',
+  giveUpContact: (contact: string) => `Sorry, I still couldn’t read an email address or phone number, so I haven’t sent your message. Please ${contact}.`,
+  messageCancelled: 'OK, I haven’t sent a message. Is there anything else I can help with?',
+  messageLeft: (departmentName: string, reference: string, replyBy: string | undefined, contact: Contact) =>
+    `Thank you. Your message has gone to ${departmentName}. Your reference is ${reference}. ` +
+    `They will reply ${replyBy ? `by ${replyBy}` : 'as soon as they can'}, by ${contact.kind === 'email' ? 'email to' : 'phone on the number'} ${maskContact(contact)}.`,
 };

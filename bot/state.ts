@@ -1,3 +1,5 @@
+import type { LeaveMessageReason } from '../handoff/capacity';
+
 /** What the bot remembers about a conversation between turns (stored via ConversationState). */
 
 export type HandoffReason = 'asked' | 'misses' | 'feedback' | 'urgent' | 'topic' | 'lookup';
@@ -15,12 +17,19 @@ export interface Offer {
   entryId?: string;
 }
 
-/** The question the bot is waiting for an answer to, if any. */
+
+/**
+ * The question the bot is waiting for an answer to, if any. Leaving a message is three steps:
+ * the offer, the resident's question, then how to reply; `cancel` leaves at any of them.
+ */
 export type Pending =
   | { kind: 'clarify'; options: Choice[] }
   | { kind: 'feedback'; entryId: string; related: Choice[] }
   | { kind: 'offer'; offer: Offer }
-  | { kind: 'postcode'; attempts: number };
+  | { kind: 'postcode'; attempts: number }
+  | { kind: 'message-offer'; offer: Offer; because: LeaveMessageReason }
+  | { kind: 'message-question'; offer: Offer; because: LeaveMessageReason }
+  | { kind: 'message-contact'; offer: Offer; because: LeaveMessageReason; question: string; attempts: number };
 
 export interface ConversationData {
   pending?: Pending;

@@ -2,9 +2,12 @@ import type { Activity } from 'botbuilder';
 import type { Department } from '../knowledge/schema';
 import type { AgentStore } from './agents';
 import { admission, estimateWait, type LeaveMessageReason } from './capacity';
-import { isOpen, type BankHolidays } from './hours';
+import type { Contact } from './contact';
+import type { DeskEvents } from './events';
+import { isOpen, replyBy, type BankHolidays } from './hours';
 import type { LiveMessageStore } from './liveMessages';
-import type { EscalationQueue, NewEscalation } from './queue';
+import type { DutyRoster } from './presence';
+import type { Escalation, EscalationQueue, NewEscalation } from './queue';
 import type { SessionStore } from './sessions';
 import { redact } from './redact';
 import type { ConversationTranscriptStore } from './transcriptStore';
@@ -23,17 +26,48 @@ export interface DeskSettings {
   maxWaitMinutes: number;
   /** Handling time assumed for the wait until there is a history to go by. */
   defaultHandlingMinutes: number;
+  /** Working hours a department takes to answer a left message. */
+  messageReplyHours: number;
+}
+
+/** A left message as the desk hands it to the store (handoff/leftMessages.ts). */
+export interface LeftMessageRecord {
+  escalationId: number;
+  question: string;
+  contact: Contact;
+  replyBy?: Date;
+  deliveries: { channel: 'email' | 'webhook'; payload: unknown }[];
 }
 
 export interface DeskDeps {
   queue: EscalationQueue;
   agents: AgentStore;
   sessions: SessionStore;
+  /** Who is on duty: signed in, available, connected and taking the department (handoff/presence.ts). */
+  presence: Pick<DutyRoster, 'onDuty'>;
   messages: LiveMessageStore;
   departments: () => ReadonlyMap<string, Department>;
   holidays: BankHolidays;
   settings: DeskSettings;
   transcripts: ConversationTranscriptStore;
+  events: DeskEvents;
+  leftMessages: { add(message: LeftMessageRecord, now: Date): unknown };
+  /** Where a left message is to be delivered (email, webhook) and with what, per the settings. */
+  planDeliveries: (escalation: Escalation, message: { question: string; contact: Contact; replyBy?: Date }) => LeftMessageRecord['deliveries'];
+  /** Runs `work` in one database transaction: a left message is stored whole or not at all. */
+  atomically: <T>(work: () => T) => T;
+}
+
+export interface NewLeftMessage {
+  conversationId: string;
+  reference: unknown;
+  department: string;
+  /** Why the resident could not chat live. */
+  because: LeaveMessageReason;
+  question: string;
+  contact: Contact;
+  entryId?: string;
+  summary?: string;
 }
 
 export type RequestOutcome =
@@ -43,11 +77,18 @@ export type RequestOutcome =
 
 export type ResidentTurn =
   | { kind: 'bot' }
+  | { kind: 'rated'; rating: number }
   | { kind: 'waiting'; position: number }
   | { kind: 'left-queue' }
   | { kind: 'to-agent' };
 
 const CANCEL = /^\s*(cancel|stop waiting|leave( the)? queue)\s*[.!]*\s*$/i;
+/** "4", "4/5", "4 stars", or the button text "4 - Good". */
+const RATING = /^\s*([1-5])\s*(\/\s*5|stars?|-.*)?\s*[.!]*\s*$/i;
+/** A rating is taken as one only soon after the chat closed. */
+const RATING_WINDOW_MS = 30 * 60_000;
+/** Handling times older than this no longer describe how the department works today. */
+const HANDLING_HISTORY_MS = 14 * 24 * 60 * 60_000;
 
 export class HandoffDesk {
   constructor(private readonly deps: DeskDeps) {}
@@ -64,15 +105,7 @@ export class HandoffDesk {
     const department = this.deps.departments().get(escalation.department);
     const onDuty = this.agentsOnDuty(escalation.department, now);
     const position = queue.waiting([escalation.department]).length + 1;
-    const activeChats = queue.active().filter((e) => e.department === escalation.department).length;
-    const waitMinutes = estimateWait({
-      position,
-      agentsOnDuty: onDuty,
-      chatsPerAgent: settings.chatsPerAgent,
-      activeChats,
-      recentHandlingMinutes: [],
-      defaultHandlingMinutes: settings.defaultHandlingMinutes,
-    });
+    const waitMinutes = this.estimateWait(escalation.department, position, onDuty, now);
     const decision = admission({
       open: department ? isOpen(department.hours, this.deps.holidays, settings.timeZone, now) : false,
       agentsOnDuty: onDuty,
@@ -81,25 +114,97 @@ export class HandoffDesk {
     });
     if (decision.kind === 'leave-message') return { kind: 'unavailable', reason: decision.reason };
     const result = queue.enqueue(escalation, now);
-    return result.kind === 'queued'
-      ? { kind: 'queued', position: result.position, waitMinutes }
-      : { kind: 'already-waiting', ...(result.position !== undefined && { position: result.position }) };
+    if (result.kind !== 'queued') return { kind: 'already-waiting', ...(result.position !== undefined && { position: result.position }) };
+    this.deps.events.publish({ type: 'queued', escalationId: result.escalation.id, department: escalation.department, priority: escalation.priority });
+    return { kind: 'queued', position: result.position, waitMinutes };
+  }
+
+  /**
+   * Minutes a resident at `position` in the department's line can expect to wait, from the
+   * median handling time of its recent chats (a default until it has some).
+   */
+  estimateWait(department: string, position: number, agentsOnDuty: number, now: Date): number {
+    const { queue, settings } = this.deps;
+    return estimateWait({
+      position,
+      agentsOnDuty,
+      chatsPerAgent: settings.chatsPerAgent,
+      activeChats: queue.active().filter((e) => e.department === department).length,
+      recentHandlingMinutes: queue.handlingMinutes(department, new Date(now.getTime() - HANDLING_HISTORY_MS)),
+      defaultHandlingMinutes: settings.defaultHandlingMinutes,
+    });
+  }
+
+  /** When a message left now for the department can expect a reply (working hours only). */
+  replyBy(department: string, now: Date): Date | undefined {
+    const d = this.deps.departments().get(department);
+    return d && replyBy(d.hours, this.deps.holidays, this.deps.settings.timeZone, now, this.deps.settings.messageReplyHours);
+  }
+
+  /**
+   * Records a left message for the department to answer later: an escalation with status
+   * `message`, its question and contact, and its deliveries (email, webhook), in one transaction.
+   * The question is redacted like everything kept, except postcodes: a department needs to know
+   * where the missed bin or the pothole is.
+   */
+  leaveMessage(message: NewLeftMessage, now: Date): { escalation: Escalation; replyBy?: Date } {
+    const due = this.replyBy(message.department, now);
+    const question = redact(message.question, { keepPostcodes: true }).text;
+    const escalation = this.deps.atomically(() => {
+      const e = this.deps.queue.leaveMessage(
+        {
+          conversationId: message.conversationId,
+          reference: message.reference,
+          department: message.department,
+          priority: 'normal',
+          reason: message.because,
+          ...(message.entryId && { entryId: message.entryId }),
+          ...(message.summary && { summary: message.summary }),
+        },
+        now,
+      );
+      const facts = { question, contact: message.contact, ...(due && { replyBy: due }) };
+      this.deps.leftMessages.add({ escalationId: e.id, ...facts, deliveries: this.deps.planDeliveries(e, facts) }, now);
+      return e;
+    });
+    this.deps.events.publish({ type: 'message-left', escalationId: escalation.id, department: escalation.department });
+    return { escalation, ...(due && { replyBy: due }) };
   }
 
   /** Before the bot: a waiting resident can leave the queue; one chatting with a person reaches them. */
   residentMessage(conversationId: string, text: string, now: Date): ResidentTurn {
     const { queue } = this.deps;
     const open = queue.openFor(conversationId);
-    if (!open) return { kind: 'bot' };
+    if (!open) return this.rating(conversationId, text, now);
     if (open.status === 'active') {
       this.deps.messages.add({ escalationId: open.id, author: 'resident', text }, now);
+      this.deps.events.publish({ type: 'resident-message', escalationId: open.id, department: open.department, ...(open.agentId && { agentId: open.agentId }) });
       return { kind: 'to-agent' };
     }
     if (CANCEL.test(text)) {
       queue.close(open.id, 'cancelled-by-resident', now);
+      this.deps.events.publish({ type: 'closed', escalationId: open.id, department: open.department, because: 'cancelled-by-resident' });
       return { kind: 'left-queue' };
     }
     return { kind: 'waiting', position: queue.position(open.id) ?? 1 };
+  }
+
+  /**
+   * Just after an agent closed the chat the resident is asked for a 1-5 rating: a rating then is
+   * stored; anything else means they moved on, and goes to the bot.
+   */
+  private rating(conversationId: string, text: string, now: Date): ResidentTurn {
+    const closed = this.deps.queue.awaitingRating(conversationId, new Date(now.getTime() - RATING_WINDOW_MS));
+    if (!closed) return { kind: 'bot' };
+    const rated = RATING.exec(text);
+    if (!rated) {
+      this.deps.queue.declineRating(closed.id);
+      return { kind: 'bot' };
+    }
+    const rating = Number(rated[1]);
+    this.deps.queue.rate(closed.id, rating);
+    this.deps.events.publish({ type: 'rated', escalationId: closed.id, department: closed.department, rating });
+    return { kind: 'rated', rating };
   }
 
   /**
@@ -114,11 +219,8 @@ export class HandoffDesk {
     return [...before, now];
   }
 
-  /** Signed-in agents who serve the department (supervisors serve all). */
+  /** Agents signed in, available, connected (or within the grace time) and taking this department. */
   private agentsOnDuty(department: string, now: Date): number {
-    return this.deps.sessions
-      .signedInAgents(now)
-      .map((id) => this.deps.agents.byId(id))
-      .filter((a) => a && (a.role === 'supervisor' || a.departments.includes(department))).length;
+    return this.deps.presence.onDuty(department, now).length;
   }
 }

@@ -82,6 +82,8 @@ export interface EscalationQueue {
   awaitingRating(conversationId: string, since: Date): Escalation | undefined;
   /** Stores a 1-5 rating once; false if the escalation is not closed or is already rated. */
   rate(id: number, rating: number): boolean;
+  /** The resident moved on without rating: stop waiting for one. */
+  declineRating(id: number): void;
 }
 
 const MIGRATIONS = [
@@ -104,6 +106,7 @@ const MIGRATIONS = [
    CREATE INDEX escalations_serving ON escalations (status, department, priority DESC, queued_at, id);
    CREATE INDEX escalations_conversation ON escalations (conversation_id, status);`,
   `ALTER TABLE escalations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+   ALTER TABLE escalations ADD COLUMN rating_declined INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX escalations_closed ON escalations (department, closed_at) WHERE status = 'closed';`,
 ];
 
@@ -123,6 +126,7 @@ interface Row {
   closed_at: string | null;
   closed_because: string | null;
   rating: number | null;
+  rating_declined: number;
 }
 
 function fromRow(r: Row): Escalation {
@@ -158,15 +162,16 @@ export class SqliteEscalationQueue implements EscalationQueue {
          VALUES (@conversationId, @reference, @department, @priority, @reason, @entryId, @summary, @status, @queuedAt)`,
       ),
       messagesAll: db.prepare<[], Row>("SELECT * FROM escalations WHERE status = 'message' ORDER BY queued_at, id"),
-      handling: db.prepare<{ department: string; since: string; limit: number }, { minutes: number }>(
-        `SELECT (julianday(closed_at) - julianday(picked_up_at)) * 1440 AS minutes FROM escalations
+      handling: db.prepare<{ department: string; since: string; limit: number }, { pickedUpAt: string; closedAt: string }>(
+        `SELECT picked_up_at AS pickedUpAt, closed_at AS closedAt FROM escalations
           WHERE status = 'closed' AND department = @department AND closed_at >= @since AND picked_up_at IS NOT NULL
           ORDER BY closed_at DESC LIMIT @limit`,
       ),
       awaitingRating: db.prepare<{ conversationId: string; since: string }, Row>(
         `SELECT * FROM escalations WHERE conversation_id = @conversationId AND status = 'closed' AND closed_because = 'closed-by-agent'
-            AND rating IS NULL AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
+            AND rating IS NULL AND rating_declined = 0 AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
       ),
+      declineRating: db.prepare<[number]>('UPDATE escalations SET rating_declined = 1 WHERE id = ? AND rating IS NULL'),
       rate: db.prepare<{ id: number; rating: number }>("UPDATE escalations SET rating = @rating WHERE id = @id AND status = 'closed' AND rating IS NULL"),
       get: db.prepare<[number], Row>('SELECT * FROM escalations WHERE id = ?'),
       openFor: db.prepare<[string], Row>(
@@ -214,7 +219,8 @@ export class SqliteEscalationQueue implements EscalationQueue {
   }
 
   handlingMinutes(department: string, since: Date, limit = 20): number[] {
-    return this.sql.handling.all({ department, since: since.toISOString(), limit }).map((r) => r.minutes);
+    // Exact milliseconds in JavaScript: julianday() arithmetic turns 6 minutes into 6.0000001.
+    return this.sql.handling.all({ department, since: since.toISOString(), limit }).map((r) => (Date.parse(r.closedAt) - Date.parse(r.pickedUpAt)) / 60_000);
   }
 
   awaitingRating(conversationId: string, since: Date): Escalation | undefined {
@@ -225,6 +231,10 @@ export class SqliteEscalationQueue implements EscalationQueue {
   rate(id: number, rating: number): boolean {
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw new RangeError(`A rating is a whole number from 1 to 5 (got ${rating})`);
     return this.sql.rate.run({ id, rating }).changes === 1;
+  }
+
+  declineRating(id: number): void {
+    this.sql.declineRating.run(id);
   }
 
   private insert(e: NewEscalation, status: 'waiting' | 'message', now: Date): Escalation {

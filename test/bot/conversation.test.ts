@@ -43,7 +43,7 @@ describe('conversation', () => {
 
     const noted = await bot.say('Yes, connect me');
     expect(texts(noted)).toEqual([
-      'Thank you. I’ve noted that you’d like to talk to someone from Council Tax, but nobody can join this chat yet. Please call Council Tax on 01632 960 120 (Monday 9am to 5pm) or email counciltax@testshire.example.',
+      'Nobody from Council Tax can join this chat right now. Please call Council Tax on 01632 960 120 (Monday 9am to 5pm) or email counciltax@testshire.example.',
     ]);
     const data = await bot.conversationData();
     expect(data.handoffRequest).toEqual({
@@ -102,7 +102,7 @@ describe('conversation', () => {
       'This may be urgent. Would you like to talk to someone from Housing Options now?',
     ]);
     const noted = texts(await bot.say('yes'))[0];
-    expect(noted).toContain('Out of hours, in an emergency, call 01632 960 999.');
+    expect(noted).toContain('In an emergency, call 01632 960 999.');
     expect((await bot.conversationData()).handoffRequest).toMatchObject({ reason: 'urgent', priority: 'high', department: 'housing' });
   });
 

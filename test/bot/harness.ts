@@ -50,6 +50,7 @@ export class BotHarness {
       knowledge: () => knowledge,
       thresholds,
       missesBeforeOffer: 2,
+      timeZone: 'Europe/London',
       bins: new BinDayLookup(binStore, 'Europe/London', () => now),
       now: () => now,
     });

@@ -5,6 +5,8 @@ import { loadConfig } from '../../bot/config';
 import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
+import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
+import { SqliteEscalationQueue } from '../../handoff/queue';
 import { FIXTURE_KB } from '../bot/harness';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
@@ -71,9 +73,45 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, any> };
   }
 
-  it('says nobody can join when no agent is signed in', async () => {
+  it('takes a message when nobody is signed in: question, contact checked, reply-by, stored for the department', async () => {
     await resident('talk to a person', 'flow-0');
-    expect((await resident('Yes, connect me', 'flow-0'))[0]).toMatch(/^Thank you\. I’ve noted .* nobody can join this chat yet/);
+    // Wednesday 10:00 plus 8 working hours: 7 hours to the 17:00 close, then 1 from 8:30 on Thursday.
+    expect(await resident('Yes, connect me', 'flow-0')).toEqual([
+      'Nobody from Customer Services can join this chat right now. You can leave a message and Customer Services will reply by Thursday 26 November at 9:30am. Would you like to leave a message?',
+    ]);
+    expect(lastActivities[0]!.suggestedActions.actions.map((a: { title: string }) => a.title)).toEqual(['Leave a message', 'No thanks']);
+    expect((await resident('Leave a message', 'flow-0'))[0]).toMatch(/^What would you like to tell Customer Services\?/);
+    expect(await resident('My bin at BK3 4TN was missed. Card 4111 1111 1111 1111 was charged twice.', 'flow-0')).toEqual([
+      'How should they reply to you? Please type your email address or a UK phone number.',
+    ]);
+    expect((await resident('call me maybe', 'flow-0'))[0]).toMatch(/^That doesn’t look like an email address or a UK phone number/);
+    const left = (await resident('Jo.Bloggs@Example.org', 'flow-0'))[0]!;
+    expect(left).toMatch(/^Thank you\. Your message has gone to Customer Services\. Your reference is M\d+\. They will reply by Thursday 26 November at 9:30am, by email to j\*\*\*@example\.org\.$/);
+
+    // Stored for the department, never in the live queue: question redacted but for the postcode, contact as given.
+    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
+    try {
+      const [message] = new SqliteEscalationQueue(db).messages(['customer-services']);
+      expect(message).toMatchObject({ conversationId: 'flow-0', status: 'message', reason: 'nobody-on-duty', summary: 'Asked for a person (asked)' });
+      expect(`M${message!.id}`).toBe(/reference is (M\d+)/.exec(left)![1]);
+      expect(new SqliteLeftMessageStore(db).get(message!.id)).toMatchObject({
+        question: 'My bin at BK3 4TN was missed. Card [card] was charged twice.',
+        contact: { kind: 'email', value: 'jo.bloggs@example.org' },
+        replyBy: '2026-11-26T09:30:00.000Z',
+      });
+      expect(new SqliteEscalationQueue(db).waiting()).toEqual([]);
+    } finally {
+      db.close();
+    }
+    // The conversation is the bot's again.
+    expect((await resident('how do I pay my council tax', 'flow-0'))[0]).toMatch(/^You can pay your Council Tax online/);
+  });
+
+  it('lets a resident change their mind about leaving a message', async () => {
+    await resident('talk to a person', 'flow-0b');
+    await resident('Yes, connect me', 'flow-0b');
+    await resident('Leave a message', 'flow-0b');
+    expect(await resident('cancel', 'flow-0b')).toEqual(['OK, I haven’t sent a message. Is there anything else I can help with?']);
   });
 
   it('queues the resident when an agent is on duty, relays both ways, and hands back to the bot at close', async () => {
@@ -118,6 +156,14 @@ describe('a resident reaches a person and back, over real HTTP', () => {
 
     expect((await console('POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
     expect(channel.texts()).toContain('This chat has ended. Thank you for contacting Customer Services.');
+    // A rating just after the close is stored against the chat, once.
+    expect(await resident('4')).toEqual(['Thank you for your rating. It helps us improve. Is there anything else I can help with?']);
+    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
+    try {
+      expect(new SqliteEscalationQueue(db).get(id)).toMatchObject({ status: 'closed', rating: 4 });
+    } finally {
+      db.close();
+    }
     expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 
@@ -177,6 +223,11 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   it('says the department is closed out of hours', async () => {
     clock = new Date('2026-11-28T10:00:00Z'); // a Saturday
     await resident('talk to a person', 'flow-4');
-    expect((await resident('Yes, connect me', 'flow-4'))[0]).toMatch(/^Customer Services is closed right now, so nobody can chat\. Please call Customer Services on 01632 960 000/);
+    expect((await resident('Yes, connect me', 'flow-4'))[0]).toBe(
+      'Customer Services is closed right now, so nobody can chat. You can leave a message and Customer Services will reply by Monday 30 November at 4:30pm. Would you like to leave a message?',
+    );
+    expect(await resident('No thanks', 'flow-4')).toEqual([
+      'No problem. You can also call Customer Services on 01632 960 000 (Monday to Thursday 8:30am to 5pm, Friday 8:30am to 4:30pm) or email customerservices@testshire.example. Is there anything else I can help with?',
+    ]);
   });
 });

@@ -131,6 +131,60 @@ describe('SqliteEscalationQueue', () => {
     expect(new SqliteEscalationQueue(again).waiting().map((e) => e.conversationId)).toEqual(['a']);
     again.close();
   });
+
+  describe('left messages, handling times and ratings', () => {
+    it('keeps a left message out of the live queue until an agent answers and closes it', () => {
+      const m = queue.leaveMessage(escalation('a', { reason: 'closed' }), at(0));
+      expect(m).toMatchObject({ status: 'message', reason: 'closed' });
+      expect(queue.waiting()).toEqual([]);
+      expect(queue.openFor('a')).toBeUndefined();
+      expect(queue.messages(['waste']).map((e) => e.id)).toEqual([m.id]);
+      expect(queue.messages(['housing'])).toEqual([]);
+      expect(queue.pickup(m.id, 'ann', at(1))).toEqual({ kind: 'not-waiting', status: 'message' });
+      expect(queue.close(m.id, 'message-answered', at(2))).toMatchObject({ kind: 'done', escalation: { status: 'closed' } });
+      expect(queue.messages()).toEqual([]);
+    });
+
+    it('gives the department’s recent handling times, newest first, only for chats picked up and closed', () => {
+      const chat = (id: string, pickup: number, close: number, department = 'waste') => {
+        const e = queue.enqueue(escalation(id, { department }), at(0)).escalation;
+        queue.pickup(e.id, 'ann', at(pickup));
+        queue.close(e.id, 'closed-by-agent', at(close));
+      };
+      chat('a', 1, 6);
+      chat('b', 2, 14);
+      chat('c', 3, 4, 'housing');
+      const cancelled = queue.enqueue(escalation('d'), at(0)).escalation;
+      queue.close(cancelled.id, 'cancelled-by-resident', at(20));
+      expect(queue.handlingMinutes('waste', at(0))).toEqual([12, 5]);
+      expect(queue.handlingMinutes('waste', at(10))).toEqual([12]);
+      expect(queue.handlingMinutes('waste', at(0), 1)).toHaveLength(1);
+    });
+
+    it('takes one rating per closed chat, and none once the resident moved on', () => {
+      const a = queue.enqueue(escalation('a'), at(0)).escalation;
+      queue.pickup(a.id, 'ann', at(1));
+      expect(queue.awaitingRating('a', at(0))).toBeUndefined(); // still open
+      queue.close(a.id, 'closed-by-agent', at(5));
+      expect(queue.awaitingRating('a', at(0))?.id).toBe(a.id);
+      expect(queue.awaitingRating('a', at(6))).toBeUndefined(); // closed before the window
+      expect(queue.rate(a.id, 5)).toBe(true);
+      expect(queue.rate(a.id, 1)).toBe(false);
+      expect(queue.get(a.id)?.rating).toBe(5);
+      expect(() => queue.rate(a.id, 6)).toThrow(RangeError);
+
+      const b = queue.enqueue(escalation('b'), at(0)).escalation;
+      queue.pickup(b.id, 'ann', at(1));
+      queue.close(b.id, 'closed-by-agent', at(5));
+      queue.declineRating(b.id);
+      expect(queue.awaitingRating('b', at(0))).toBeUndefined();
+      // A handed-back chat is not asked for a rating.
+      const c = queue.enqueue(escalation('c'), at(0)).escalation;
+      queue.pickup(c.id, 'ann', at(1));
+      queue.close(c.id, 'handed-back', at(5));
+      expect(queue.awaitingRating('c', at(0))).toBeUndefined();
+    });
+  });
 });
 
 describe('atomic pick-up across processes', () => {
