@@ -38,6 +38,11 @@ export const configSchema = z
     PARLEY_MESSAGE_WEBHOOK_URL: z.string().url().optional(),
     /** Signs each webhook body (HMAC-SHA256 in x-parley-signature) so the receiver can trust it. */
     PARLEY_MESSAGE_WEBHOOK_SECRET: z.string().optional(),
+    /**
+     * The address residents and officers reach Parley at (links in emails and Teams cards, the
+     * web channel's serviceUrl). Unset: http://HOST:PORT.
+     */
+    PARLEY_PUBLIC_URL: z.string().url().optional(),
     /** A chat waiting longer than this alerts the console again. */
     PARLEY_REALERT_MINUTES: number(3).pipe(z.number().min(0.1)),
     /** An agent away or disconnected this long gives their chats back to the queue. */
@@ -69,6 +74,8 @@ export interface Config extends Env {
   /** The SQLite file every store shares. */
   databaseFile: string;
   knowledgeDir: string;
+  /** PARLEY_PUBLIC_URL without a trailing slash, or http://HOST:PORT. */
+  publicUrl: string;
   /** Local mode: no app id, so the adapter accepts unauthenticated requests from localhost channels. */
   localMode: boolean;
 }
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: path.resolve(cwd, c.PARLEY_DATA_DIR),
     databaseFile: path.join(path.resolve(cwd, c.PARLEY_DATA_DIR), 'parley.sqlite'),
     knowledgeDir: path.resolve(cwd, c.PARLEY_KNOWLEDGE_DIR),
+    publicUrl: (c.PARLEY_PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
     localMode: c.MicrosoftAppId === '',
   };
 }
