@@ -18,8 +18,13 @@ import {
 import { SqliteAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
 import { mountConsolePage } from '../handoff/consolePage';
+import { DeliveryWorker, plannedDeliveries, type DeliverySettings } from '../handoff/delivery';
 import { HandoffDesk } from '../handoff/desk';
+import { InProcessDeskEvents } from '../handoff/events';
+import { SqliteLeftMessageStore } from '../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
+import { mountMessagesApi } from '../handoff/messagesApi';
+import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { loadBankHolidays } from '../knowledge/holidays';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { SqliteSessionStore } from '../handoff/sessions';
@@ -31,7 +36,7 @@ import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { checkRequiredContent, Conversation, type Knowledge } from './conversation';
+import { checkRequiredContent, Conversation, GENERAL_DEPARTMENT, type Knowledge } from './conversation';
 import { openDatabase } from './db';
 import { ParleyBot } from './parleyBot';
 import { text } from './replies';
@@ -47,7 +52,14 @@ export interface AppOptions {
 export interface App {
   listen(): Promise<string>;
   close(): Promise<void>;
+  /** The grace sweep a timer runs every 15 s (agents gone: their chats back to the queue); tests call it with their clock. */
+  sweepAbsentAgents(): Promise<number>;
 }
+
+/** How often the outbox of left messages is checked for deliveries due. */
+const DELIVER_EVERY_MS = 15_000;
+/** How often the grace sweep looks for agents who have gone while holding chats. */
+const SWEEP_EVERY_MS = 15_000;
 
 export function createApp(config: Config, { now = () => new Date(), log = console }: AppOptions = {}): App {
   // Auth: enforced by the adapter whenever MicrosoftAppId is set; open only in local mode.
@@ -75,12 +87,18 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   adapter.use(new TranscriptLoggerMiddleware(transcripts));
   const queue = new SqliteEscalationQueue(db);
   const liveMessages = new SqliteLiveMessageStore(db);
+  const leftMessages = new SqliteLeftMessageStore(db);
+  // What happens on the desk, for the consoles' live stream.
+  const events = new InProcessDeskEvents();
   const agents = new SqliteAgentStore(db);
   const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
   const kb = loadKnowledgeBase(config.knowledgeDir);
   checkRequiredContent(kb);
   const knowledge: Knowledge = { kb, matcher: Matcher.build(kb, {}, loadWordVectors()) };
+  // Available or away, the departments each agent takes, and who is still connected.
+  const presence = new SqlitePresenceStore(db, now());
+  const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge.kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
   const binStore = new SqliteBinStore(db);
   binStore.replace(loadBinData(path.join(config.knowledgeDir, 'data')));
   const bins = new BinDayLookup(binStore, config.PARLEY_TIMEZONE, now);
@@ -89,9 +107,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     knowledge: () => knowledge,
     thresholds: { answer: config.PARLEY_ANSWER_THRESHOLD, suggest: config.PARLEY_SUGGEST_THRESHOLD },
     missesBeforeOffer: config.PARLEY_MISSES_BEFORE_OFFER,
+    timeZone: config.PARLEY_TIMEZONE,
     bins,
     now,
   });
+  const deliverySettings: DeliverySettings = {
+    timeZone: config.PARLEY_TIMEZONE,
+    ...(config.PARLEY_SMTP_URL && { smtp: { from: config.PARLEY_SMTP_FROM } }),
+    ...(config.PARLEY_MESSAGE_WEBHOOK_URL && { webhookUrl: config.PARLEY_MESSAGE_WEBHOOK_URL }),
+  };
   const desk = new HandoffDesk({
     queue,
     agents,
@@ -100,11 +124,30 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     departments: () => knowledge.kb.departments,
     holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
     transcripts,
+    events,
+    presence: roster,
+    leftMessages,
+    // Each left message is emailed and/or posted to the webhook, as the settings say.
+    planDeliveries: (e, message) => {
+      const departments = knowledge.kb.departments;
+      const department = departments.get(e.department) ?? departments.get(GENERAL_DEPARTMENT)!;
+      return plannedDeliveries(deliverySettings, {
+        escalationId: e.id,
+        department: { id: e.department, name: department.name, email: department.email },
+        reason: e.reason,
+        leftAt: new Date(e.queuedAt),
+        ...message,
+        ...(e.summary !== undefined && { summary: e.summary }),
+        ...(e.entryId !== undefined && { entryId: e.entryId }),
+      });
+    },
+    atomically: (work) => db.transaction(work)(),
     settings: {
       timeZone: config.PARLEY_TIMEZONE,
       chatsPerAgent: config.PARLEY_CHATS_PER_AGENT,
       maxWaitMinutes: config.PARLEY_MAX_WAIT_MINUTES,
       defaultHandlingMinutes: config.PARLEY_DEFAULT_HANDLING_MINUTES,
+      messageReplyHours: config.PARLEY_MESSAGE_REPLY_HOURS,
     },
   });
   const bot = new ParleyBot(conversationState, userState, conversation, desk, now);
@@ -115,7 +158,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     health: () => ({ entries: knowledge.kb.entries.length, postcodes: binStore.postcodeCount() }),
   });
 
-  mountConsoleApi(server, {
+  const consoleApi = mountConsoleApi(server, {
     agents,
     sessions,
     queue,
@@ -134,7 +177,36 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     now,
     log,
     secureCookie: !isLoopback(config.HOST),
+    events,
+    presence,
+    roster,
+    // Canned replies: the matcher's best entries for the agent's search.
+    searchAnswers: (q) =>
+      knowledge.matcher.match(q, 5).flatMap((c) => {
+        const entry = knowledge.kb.byId.get(c.id);
+        return entry ? [{ id: entry.id, title: entry.title, answer: entry.answer }] : [];
+      }),
+    realertMinutes: config.PARLEY_REALERT_MINUTES,
   });
+  const sweep = () => sweepAbsentAgents({ queue, roster, returnChats: consoleApi.returnChats }, now());
+  const sweeper = setInterval(() => {
+    sweep().catch((err: unknown) => log.error(`[grace sweep] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }, SWEEP_EVERY_MS);
+  // The sweep alone must not keep the process (or a test) alive.
+  sweeper.unref();
+
+  mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id, now, log });
+  // Left messages go out to mailboxes and the webhook from the outbox, retried until delivered.
+  const deliveries = new DeliveryWorker({
+    store: leftMessages,
+    ...(config.PARLEY_SMTP_URL && { smtpUrl: config.PARLEY_SMTP_URL }),
+    ...(config.PARLEY_MESSAGE_WEBHOOK_URL && {
+      webhook: { url: config.PARLEY_MESSAGE_WEBHOOK_URL, ...(config.PARLEY_MESSAGE_WEBHOOK_SECRET && { secret: config.PARLEY_MESSAGE_WEBHOOK_SECRET }) },
+    }),
+    log,
+    now,
+  });
+  deliveries.start(DELIVER_EVERY_MS);
 
   mountConsolePage(server);
 
@@ -146,11 +218,18 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
           resolve(`http://${config.HOST}:${port}`);
         });
       }),
+    sweepAbsentAgents: sweep,
     close: () =>
       new Promise((resolve) => {
+        clearInterval(sweeper);
+        // Open event streams would hold the server open for ever.
+        consoleApi.close();
         server.close(() => {
-          db.close();
-          resolve();
+          // A send in progress finishes and is recorded before the database closes.
+          void deliveries.stop().finally(() => {
+            db.close();
+            resolve();
+          });
         });
       }),
   };

@@ -2,7 +2,10 @@ import type { Activity } from 'botbuilder';
 import type { Request, Server } from 'restify';
 import { z } from 'zod';
 import type { Agent, AgentStore } from './agents';
+import type { DeskEvent, DeskEvents } from './events';
+import { EventStreams, type StreamSettings } from './eventStream';
 import type { LiveMessageStore } from './liveMessages';
+import { AVAILABILITY, type Absence, type DutyRoster, type PresenceStore } from './presence';
 import type { Escalation, EscalationQueue } from './queue';
 import { cookie, HttpError, idParam, mayServe, parse, routeWith, SESSION_COOKIE, signedInWith } from './http';
 import type { SessionStore } from './sessions';
@@ -28,11 +31,40 @@ export interface ConsoleDeps {
   log: Pick<Console, 'error'>;
   /** Mark the cookie Secure (anything but plain-HTTP localhost). */
   secureCookie: boolean;
+  /** What happened on the desk: the console routes publish to it and the event stream reads it. */
+  events: DeskEvents;
+  presence: PresenceStore;
+  roster: Pick<DutyRoster, 'serves' | 'taking'>;
+  /** Knowledge-base answers for a search, best first: the canned replies. */
+  searchAnswers: (q: string) => CannedReply[];
+  /** The page alerts again about a chat still waiting after this long. */
+  realertMinutes: number;
+  /** Heartbeat and retry of the event stream; tests shorten the heartbeat. */
+  stream?: Partial<StreamSettings>;
+}
+
+export interface CannedReply {
+  id: string;
+  title: string;
+  answer: string;
+}
+
+/** What bot/index.ts needs back: the grace sweep's way to return chats, and shutdown. */
+export interface ConsoleApi {
+  /** Puts an agent's active chats back in the queue and tells each resident; returns how many. */
+  returnChats(agentId: string, why: Absence): Promise<number>;
+  /** Ends the open event streams, so the server can close. */
+  close(): void;
 }
 
 const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) });
 const transferBody = z.strictObject({ department: z.string().min(1) });
 const messageBody = z.strictObject({ text: z.string().trim().min(1, { message: 'must not be empty' }).max(4000) });
+const statusBody = z.strictObject({
+  status: z.enum(AVAILABILITY),
+  departments: z.array(z.string().min(1)).min(1, { message: 'choose at least one department (or set yourself away)' }).max(100).optional(),
+});
+const answersQuery = z.object({ q: z.string().trim().min(1, { message: 'type something to search for' }).max(200) });
 
 /** Sign-in attempts allowed per name in a window before answering 429: slows password guessing. */
 export const LOGIN_LIMIT = { failures: 5, windowMinutes: 15 };
@@ -40,8 +72,9 @@ export const LOGIN_LIMIT = { failures: 5, windowMinutes: 15 };
 /** What the console shows of an agent: never the password hash. */
 const publicAgent = (a: Agent) => ({ id: a.id, name: a.name, role: a.role, departments: a.departments });
 
-export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
-  const { agents, sessions, queue, now } = deps;
+export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
+  const { agents, sessions, queue, now, events } = deps;
+  const streams = new EventStreams({ events, sessions, presence: deps.presence, now, ...(deps.stream && { settings: deps.stream }) });
   // Failed sign-ins per name (lower case) in the current window. Held in memory: a restart
   // forgets them, which only gives a guesser five more tries.
   const failures = new Map<string, { count: number; since: number }>();
@@ -86,8 +119,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     );
 
   /** The queue moved: tell everyone still waiting in that department their new place. */
-  const announcePositions = async (department: string) => {
+  const announcePositions = async (department: string, except: ReadonlySet<number> = new Set()) => {
     for (const w of queue.waiting([department])) {
+      if (except.has(w.id)) continue;
       const position = queue.position(w.id);
       if (position !== undefined) await tell(w, `You’re now number ${position} in the queue.`, 'their new place in the queue');
     }
@@ -101,6 +135,42 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
   };
   const notOpen = (result: { kind: 'not-found' } | { kind: 'refused'; status: string }) =>
     new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+
+  const returnChats = async (agentId: string, why: Absence): Promise<number> => {
+    const returned: Escalation[] = [];
+    for (const e of queue.active(agentId)) {
+      const result = queue.requeue(e.id);
+      if (result.kind !== 'done') continue; // closed meanwhile: nothing to return
+      returned.push(result.escalation);
+      events.publish({ type: 'requeued', escalationId: e.id, department: e.department, agentId });
+    }
+    for (const e of returned) {
+      const place = queue.position(e.id) ?? 1;
+      await tell(
+        e,
+        `Sorry, the officer you were chatting with has had to leave. You’re back in the queue for ${deps.departmentName(e.department)}: you’re number ${place}. Someone else will be with you as soon as they can.`,
+        `that their officer left (${why})`,
+      );
+    }
+    // Their chats keep their place in time, so residents who joined later have moved down.
+    const back = new Set(returned.map((e) => e.id));
+    for (const department of new Set(returned.map((e) => e.department))) await announcePositions(department, back);
+    return returned.length;
+  };
+
+  /** The presence an agent sees of themselves, with the departments they may choose from. */
+  const me = (agent: Agent) => {
+    const { status } = deps.presence.get(agent.id);
+    return {
+      status,
+      departments: deps.roster.taking(agent),
+      realertMinutes: deps.realertMinutes,
+      serves: deps.roster.serves(agent).map((id) => ({ id, name: deps.departmentName(id) })),
+    };
+  };
+
+  /** Agents hear about their departments' chats (supervisors: all); a transfer also tells the ones it left. */
+  const sees = (agent: Agent, e: DeskEvent) => mayServe(agent, e.department) || (e.type === 'transferred' && mayServe(agent, e.from));
 
   server.post(
     '/api/console/login',
@@ -122,6 +192,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       // Sign-ins are rare and cheap to piggyback on: clear out sessions that have expired.
       sessions.purge(now());
       const { token, session } = sessions.create(agent.id, now());
+      deps.presence.signedIn(agent.id);
       res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
       res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
     }),
@@ -129,10 +200,13 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
 
   server.post(
     '/api/console/logout',
-    route((req, res) => {
-      signedIn(req, true);
+    route(async (req, res) => {
+      const { agent } = signedIn(req, true);
       sessions.end(cookie(req, SESSION_COOKIE)!);
       res.header('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      // Signing out of the last session means leaving the desk: the chats go back at once.
+      // Signed in elsewhere too (another browser), the agent is still there to answer them.
+      if (!sessions.signedInAgents(now()).includes(agent.id)) await returnChats(String(agent.id), 'signed-out');
       res.send(204);
     }),
   );
@@ -142,7 +216,52 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     route((req, res) => {
       const { agent } = signedIn(req, false);
       const serve = (e: Escalation) => mayServe(agent, e.department);
-      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view) });
+      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view), me: me(agent) });
+    }),
+  );
+
+  server.get(
+    '/api/console/events',
+    route((req, res) => {
+      const { agent } = signedIn(req, false);
+      const serve = (e: Escalation) => mayServe(agent, e.department);
+      streams.start(req, res, {
+        agentId: agent.id,
+        token: cookie(req, SESSION_COOKIE)!,
+        hello: { agentId: agent.id, waiting: queue.waiting().filter(serve).length, active: queue.active(String(agent.id)).length },
+        wants: (e) => sees(agent, e),
+      });
+    }),
+  );
+
+  server.post(
+    '/api/console/status',
+    route((req, res) => {
+      const { agent } = signedIn(req, true);
+      const body = parse(statusBody, req.body);
+      const serves = deps.roster.serves(agent);
+      const foreign = body.departments?.filter((d) => !serves.includes(d)) ?? [];
+      if (foreign.length) throw new HttpError(400, 'bad-request', `departments: you do not serve ${foreign.join(', ')}`);
+      deps.presence.setStatus(agent.id, body.status, body.departments && [...new Set(body.departments)], now());
+      res.send(200, { me: me(agent) });
+    }),
+  );
+
+  server.get(
+    '/api/console/departments',
+    route((req, res) => {
+      signedIn(req, false);
+      res.send(200, { departments: [...deps.departments].map((id) => ({ id, name: deps.departmentName(id) })) });
+    }),
+  );
+
+  server.get(
+    '/api/console/answers',
+    route((req, res) => {
+      signedIn(req, false);
+      const search = new URL(req.url ?? '', 'http://console').searchParams;
+      const { q } = parse(answersQuery, { q: search.get('q') ?? '' });
+      res.send(200, { answers: deps.searchAnswers(q).slice(0, 5) });
     }),
   );
 
@@ -166,6 +285,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       const result = queue.pickup(e.id, String(agent.id), now());
       switch (result.kind) {
         case 'picked': {
+          events.publish({ type: 'picked-up', escalationId: e.id, department: e.department, agentId: String(agent.id) });
           // The resident learns a person has joined; the pick-up stands even if this fails.
           const firstName = agent.name.split(/\s+/)[0];
           const notified = await tell(e, `You are now chatting with ${firstName} from ${deps.departmentName(e.department)}.`, 'about the pick-up');
@@ -192,6 +312,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       if (e.agentId !== String(agent.id)) throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
       // Stored first, so a failed delivery loses nothing; delivered after.
       const message = deps.messages.add({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
+      events.publish({ type: 'agent-message', escalationId: e.id, department: e.department, agentId: String(agent.id) });
       try {
         await deps.sendToResident(e.reference, text);
       } catch (err) {
@@ -212,6 +333,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       mayChange(agent, e);
       const result = queue.transfer(e.id, department);
       if (result.kind !== 'done') throw notOpen(result);
+      events.publish({ type: 'transferred', escalationId: e.id, from: e.department, department });
       const place = queue.position(e.id);
       await tell(e, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`, 'about the transfer');
       if (e.status === 'waiting') await announcePositions(e.department);
@@ -227,6 +349,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
       mayChange(agent, e);
       const result = queue.close(e.id, because, now());
       if (result.kind !== 'done') throw notOpen(result);
+      events.publish({ type: 'closed', escalationId: e.id, department: e.department, because });
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
       if (e.status === 'waiting') await announcePositions(e.department);
       if (e.status === 'active') await tell(e, notice(deps.departmentName(e.department)), `(${because})`);
@@ -238,6 +361,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): void {
     '/api/console/escalations/:id/handback',
     endChat('handed-back', (d) => `${d} has handed you back to the council’s assistant. You can ask me another question.`),
   );
+
+  return { returnChats, close: () => streams.closeAll() };
 }
 
 export { SESSION_COOKIE };

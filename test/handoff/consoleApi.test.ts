@@ -148,6 +148,8 @@ describe('console API over real HTTP', () => {
         expect.objectContaining({ id: ids.chat, position: 2 }),
       ],
       active: [],
+      // What the agent has said of themselves: available, for all their departments, until they choose.
+      me: { status: 'available', departments: ['waste'], realertMinutes: 3, serves: [{ id: 'waste', name: 'Waste and Recycling' }] },
     });
     const sue = await login('Sue', 'sue-password-1');
     expect((await call(sue, 'GET', '/api/console/queue')).body!.waiting.map((e: { department: string }) => e.department)).toEqual(['housing', 'waste', 'waste']);
