@@ -248,6 +248,28 @@ describe('console API over real HTTP', () => {
     ]);
   });
 
+  it('finds canned replies in the knowledge base for the agent’s search', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    const res = await call(ann, 'GET', `/api/console/answers?q=${encodeURIComponent('can I pay my council tax online?')}`);
+    expect(res.status).toBe(200);
+    expect(res.body!.answers[0]).toEqual({ id: 'council-tax-pay', title: 'Pay your Council Tax', answer: 'You can pay your Council Tax online, by Direct Debit or by phone.' });
+    expect(res.body!.answers.length).toBeLessThanOrEqual(5);
+    expect((await call(ann, 'GET', '/api/console/answers?q=recycling%20centre%20hours')).body!.answers[0].id).toBe('recycling-centre');
+    expect(await call(ann, 'GET', '/api/console/answers?q=%20%20')).toMatchObject({ status: 400, body: { error: 'bad-request' } });
+    expect((await call(ann, 'GET', '/api/console/answers')).status).toBe(400);
+    expect((await call({}, 'GET', '/api/console/answers?q=bins')).status).toBe(401);
+  });
+
+  it('lists the departments a chat can be transferred to', async () => {
+    const ann = await login('Ann', 'ann-password-1');
+    expect((await call(ann, 'GET', '/api/console/departments')).body!.departments).toEqual([
+      { id: 'customer-services', name: 'Customer Services' },
+      { id: 'waste', name: 'Waste and Recycling' },
+      { id: 'housing', name: 'Housing Options' },
+      { id: 'council-tax', name: 'Council Tax' },
+    ]);
+  });
+
   it('signs out, and an idle session expires', async () => {
     const ann = await login('Ann', 'ann-password-1');
     expect((await call(ann, 'POST', '/api/console/logout')).status).toBe(204);
