@@ -3,6 +3,7 @@ import type { HandoffDesk } from '../handoff/desk';
 import type { Conversation, HandoffPort } from './conversation';
 import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
+import { forTeams } from './teams/cards';
 
 /**
  * The activity handler: thin on purpose. It loads state, hands the message to the
@@ -77,6 +78,11 @@ export class ParleyBot extends TeamsActivityHandler {
   }
 
   override async run(context: TurnContext): Promise<void> {
+    // Every reply of the turn: Teams channels and group chats get cards where they hide buttons.
+    context.onSendActivities(async (ctx, activities, next) => {
+      activities.splice(0, activities.length, ...forTeams(activities, ctx.activity));
+      return next();
+    });
     await super.run(context);
     await this.conversationState.saveChanges(context, false);
     await this.userState.saveChanges(context, false);
