@@ -40,7 +40,7 @@ export const configSchema = z
     PARLEY_MESSAGE_WEBHOOK_SECRET: z.string().optional(),
     /**
      * The address residents and officers reach Parley at (links in emails and Teams cards, the
-     * web channel's serviceUrl). Unset: http://HOST:PORT.
+     * web chat's WebSocket URL). Unset: http://HOST:PORT.
      */
     PARLEY_PUBLIC_URL: z.string().url().optional(),
     /** A chat waiting longer than this alerts the console again. */
@@ -53,6 +53,17 @@ export const configSchema = z
     MicrosoftAppTenantId: z.string().default(''),
     /** For `npm run agents -- add` in scripts; unset, the command asks at a prompt. */
     PARLEY_AGENT_PASSWORD: z.string().optional(),
+    /** Web Chat renews its token every 15 minutes, so a shorter life would cut chats off. */
+    PARLEY_WEBCHAT_TOKEN_MINUTES: number(30).pipe(z.number().int().min(20).max(1440)),
+    /** The largest activity a browser may post, in bytes of JSON (413 above it). */
+    PARLEY_WEBCHAT_MAX_MESSAGE_BYTES: number(16384).pipe(z.number().int().min(1024).max(256 * 1024)),
+    /** The web channel's delivery buffer keeps activities, and idle conversations, this long. */
+    PARLEY_WEBCHAT_RETENTION_HOURS: number(24).pipe(z.number().int().min(1).max(24 * 30)),
+    /** YAML file of proactive chat offers for the demo page; unset, no offers. */
+    PARLEY_PROACTIVE_RULES: z.string().optional(),
+    /** With MicrosoftAppId set: the Direct Line secret the token endpoint trades for tokens. */
+    PARLEY_DIRECTLINE_SECRET: z.string().optional(),
+    PARLEY_DIRECTLINE_DOMAIN: z.string().url().default('https://directline.botframework.com/v3/directline'),
   })
   .refine((c) => c.PARLEY_SUGGEST_THRESHOLD <= c.PARLEY_ANSWER_THRESHOLD, {
     path: ['PARLEY_SUGGEST_THRESHOLD'],

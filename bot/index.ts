@@ -40,6 +40,10 @@ import { checkRequiredContent, Conversation, GENERAL_DEPARTMENT, type Knowledge 
 import { openDatabase } from './db';
 import { ParleyBot } from './parleyBot';
 import { text } from './replies';
+import { mountAzureDirectLineTokens } from './directline/azureTokens';
+import { mountLocalDirectLine } from './directline/mount';
+import { loadProactiveRules } from './web/proactive';
+import { mountWebsite } from './web/site';
 import { createServer } from './server';
 import { SqliteStorage } from './stateStorage';
 
@@ -210,11 +214,36 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
   mountConsolePage(server);
 
+  // Website chat. Local mode: Parley's own Direct Line channel, which posts residents' activities
+  // to /api/messages as Azure would and takes the bot's replies at serviceUrl (this server).
+  // With an app id, Azure's Direct Line is the channel: only the page's token endpoint is here.
+  let selfUrl = `http://${config.HOST}:${config.PORT}`;
+  const webChannel = config.localMode
+    ? mountLocalDirectLine(server, {
+        db,
+        selfUrl: () => selfUrl,
+        ...(config.PARLEY_PUBLIC_URL && { publicUrl: config.PARLEY_PUBLIC_URL }),
+        tokenLifetimeMs: config.PARLEY_WEBCHAT_TOKEN_MINUTES * 60_000,
+        retentionMs: config.PARLEY_WEBCHAT_RETENTION_HOURS * 3_600_000,
+        maxActivityBytes: config.PARLEY_WEBCHAT_MAX_MESSAGE_BYTES,
+        now,
+        log,
+      })
+    : mountAzureDirectLineTokens(server, { secret: config.PARLEY_DIRECTLINE_SECRET, domain: config.PARLEY_DIRECTLINE_DOMAIN, log });
+  // The demo council site at / with the "Ask us" widget (Web Chat served from node_modules).
+  mountWebsite(server, {
+    rules: loadProactiveRules(config.PARLEY_PROACTIVE_RULES),
+    retentionHours: config.PARLEY_WEBCHAT_RETENTION_HOURS,
+    ...(!config.localMode && { azureDirectLine: config.PARLEY_DIRECTLINE_DOMAIN }),
+    ...(config.PARLEY_PUBLIC_URL && { publicUrl: config.PARLEY_PUBLIC_URL }),
+  });
+
   return {
     listen: () =>
       new Promise((resolve) => {
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;
+          selfUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
           resolve(`http://${config.HOST}:${port}`);
         });
       }),
@@ -224,6 +253,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         clearInterval(sweeper);
         // Open event streams would hold the server open for ever.
         consoleApi.close();
+        // Open web chat sockets too.
+        webChannel.close();
         server.close(() => {
           // A send in progress finishes and is recorded before the database closes.
           void deliveries.stop().finally(() => {
@@ -252,7 +283,7 @@ if (require.main === module) {
   main().catch((err: unknown) => {
     // Config and knowledge errors carry their own readable message; anything else, the stack.
     // Problems a council can fix (settings, content, install) print their own message; anything else, the stack.
-    const readable = err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError', 'MissingContentError'].includes(err.name));
+    const readable = err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError', 'MissingContentError', 'ProactiveRulesError'].includes(err.name));
     console.error(readable ? (err as Error).message : err);
     process.exit(1);
   });
