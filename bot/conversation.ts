@@ -271,6 +271,7 @@ export class Conversation {
     const result = this.deps.bins.lookup(postcode);
     if (result.kind === 'found') {
       user.postcode = result.postcode;
+      data.postcodeLookedUp = true;
       const entry = this.entry('bins-collection-day');
       const replies = [MessageFactory.text(collectionsText(result.postcode, result.collections, result.today))];
       return entry ? [...replies, this.askFeedback(entry, data)] : replies;

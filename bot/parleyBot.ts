@@ -1,5 +1,6 @@
 import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
+import type { PostcodesGiven } from '../handoff/postcodesGiven';
 import type { Conversation, HandoffPort } from './conversation';
 import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
@@ -18,6 +19,8 @@ export class ParleyBot extends TeamsActivityHandler {
     /** Without a desk (tests of the bot alone) nobody is ever on duty. */
     desk?: HandoffDesk,
     now: () => Date = () => new Date(),
+    /** Where the bot notes a postcode given to the bin lookup, which the transcript then keeps. */
+    postcodesGiven?: PostcodesGiven,
   ) {
     super();
     const conversationData = conversationState.createProperty<ConversationData>('parley');
@@ -65,7 +68,12 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        await context.sendActivities(conversation.message(text, data, user, handoff));
+        const replies = conversation.message(text, data, user, handoff);
+        if (data.postcodeLookedUp) {
+          postcodesGiven?.mark(context.activity);
+          delete data.postcodeLookedUp;
+        }
+        await context.sendActivities(replies);
         if (desk && queued) {
           // The standard handoff.initiate event with the transcript, so a channel or contact-centre
           // platform that understands it can take over; Parley's own queue is the default hub.

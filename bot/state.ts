@@ -38,6 +38,8 @@ export interface ConversationData {
   /** Set when the resident accepts a person; the queue (handoff/) takes it from here. */
   handoffRequest?: Offer & { requestedAt: string };
   feedback: { entryId: string; helped: boolean }[];
+  /** Set for one turn when the resident's message gave a postcode to the bin lookup. */
+  postcodeLookedUp?: boolean;
 }
 
 export function newConversationData(): ConversationData {
