@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { teamsChannelSetting } from './teams/channel';
 
 /**
  * Every setting Parley reads from the environment, with its default.
@@ -47,6 +48,13 @@ export const configSchema = z
     PARLEY_REALERT_MINUTES: number(3).pipe(z.number().min(0.1)),
     /** An agent away or disconnected this long gives their chats back to the queue. */
     PARLEY_AGENT_GRACE_SECONDS: number(120).pipe(z.number().min(0)),
+    /** Teams channel for new-escalation cards, as JSON {serviceUrl, conversationId, tenantId}; unset, no cards. */
+    PARLEY_TEAMS_ESCALATION_CHANNEL: teamsChannelSetting.optional(),
+    /** The Teams app package (`npm run teams:package`): the council as Teams shows it, and its pages. */
+    PARLEY_TEAMS_COUNCIL_NAME: z.string().min(1).max(32).default('Brackenford Borough Council'),
+    PARLEY_TEAMS_WEBSITE_URL: z.string().url().default('https://www.brackenford.example/'),
+    PARLEY_TEAMS_PRIVACY_URL: z.string().url().default('https://www.brackenford.example/privacy'),
+    PARLEY_TEAMS_TERMS_URL: z.string().url().default('https://www.brackenford.example/terms'),
     MicrosoftAppId: z.string().default(''),
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),

@@ -46,6 +46,7 @@ import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
 import { createServer } from './server';
 import { SqliteStorage } from './stateStorage';
+import { notifyTeamsOfEscalations } from './teams/notify';
 
 export interface AppOptions {
   /** The clock; tests pass a fixed one. */
@@ -211,6 +212,24 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     now,
   });
   deliveries.start(DELIVER_EVERY_MS);
+  // Duty officers watching a Teams channel get a card for each resident who joins the queue. Its
+  // own adapter: the cards are no resident's conversation, so no transcript logging, and a failure
+  // is logged by the notifier rather than answered with the residents' error message.
+  const teamsChannel = config.PARLEY_TEAMS_ESCALATION_CHANNEL;
+  const teams =
+    teamsChannel &&
+    notifyTeamsOfEscalations({
+      events,
+      queue,
+      adapter: new CloudAdapter(auth),
+      appId: config.MicrosoftAppId,
+      channel: teamsChannel,
+      departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
+      publicUrl: config.publicUrl,
+      timeZone: config.PARLEY_TIMEZONE,
+      now,
+      log,
+    });
 
   mountConsolePage(server);
 
@@ -257,7 +276,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         webChannel.close();
         server.close(() => {
           // A send in progress finishes and is recorded before the database closes.
-          void deliveries.stop().finally(() => {
+          void Promise.all([deliveries.stop(), teams?.close()]).finally(() => {
             db.close();
             resolve();
           });
