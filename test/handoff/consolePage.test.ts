@@ -6,6 +6,7 @@ import { loadConfig } from '../../bot/config';
 import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
+import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { FIXTURE_KB } from '../bot/harness';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -14,6 +15,10 @@ import { startStandInChannel, type StandInChannel } from './standInChannel';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCRIPT = '<script>window.__pwned = true</script>';
+// A Monday morning: Waste and Customer Services are both open in the fixture knowledge base.
+const CLOCK = new Date('2026-11-23T10:00:00Z');
+// The server's clock; moved on before the pick-up so the transcript comes before it.
+let clock = CLOCK;
 
 describe('the console page in a real browser', () => {
   let app: App;
@@ -21,6 +26,36 @@ describe('the console page in a real browser', () => {
   let browser: BrowserContext;
   let page: Page;
   let channel: StandInChannel;
+  let wasteChat: number;
+  let leftMessage: number;
+
+  let n = 0;
+  async function resident(text: string, conversation: string) {
+    const res = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'message',
+        id: `r${++n}`,
+        // The channel's clock, set to the server's: the transcript then comes before the pick-up.
+        timestamp: clock.toISOString(),
+        text,
+        channelId: 'test',
+        serviceUrl: channel.serviceUrl,
+        from: { id: `resident-${conversation}`, role: 'user' },
+        recipient: { id: 'parley', role: 'bot' },
+        conversation: { id: conversation },
+        deliveryMode: 'expectReplies',
+      }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  async function signIn() {
+    await page.getByLabel('Name').fill('Ann');
+    await page.getByLabel('Password').fill('ann-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
 
   beforeAll(async () => {
     channel = await startStandInChannel();
@@ -28,37 +63,28 @@ describe('the console page in a real browser', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-page-'));
     const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
     const db = openDatabase(config.databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, new Date());
-    new SqliteEscalationQueue(db).enqueue(
+    new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
+    const queue = new SqliteEscalationQueue(db);
+    const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
+    wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
+    // A message left last night, through the same stores the bot uses.
+    const left = queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
+    leftMessage = left.id;
+    new SqliteLeftMessageStore(db).add(
       {
-        conversationId: 'c-web',
-        reference: { channelId: 'test', conversation: { id: 'c-web' }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } },
-        department: 'waste',
-        priority: 'normal',
-        reason: 'asked',
-        summary: 'Missed bin',
+        escalationId: left.id,
+        question: `My green bin was missed again ${SCRIPT}`,
+        contact: { kind: 'email', value: 'resident@example.com' },
+        replyBy: new Date('2026-11-24T10:00:00Z'),
+        deliveries: [],
       },
-      new Date(),
+      new Date('2026-11-22T21:00:00Z'),
     );
     db.close();
-    app = createApp(config, { log: { info: () => undefined, error: () => undefined } });
+    app = createApp(config, { now: () => clock, log: { info: () => undefined, error: () => undefined } });
     url = await app.listen();
     // The resident's conversation before the handoff, with a script in it.
-    await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: 'r1',
-        text: `my bin was missed ${SCRIPT}`,
-        channelId: 'test',
-        serviceUrl,
-        from: { id: 'resident', role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: 'c-web' },
-        deliveryMode: 'expectReplies',
-      }),
-    });
+    await resident(`my bin was missed ${SCRIPT}`, 'c-web');
     browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-')), {
       executablePath: CHROMIUM,
       headless: true,
@@ -76,18 +102,18 @@ describe('the console page in a real browser', () => {
 
   it('lets an agent sign in, open a waiting chat, read the transcript, pick it up and reply', async () => {
     await page.goto(`${url}/console`);
-    await page.getByLabel('Name').fill('Ann');
-    await page.getByLabel('Password').fill('ann-password-1');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn();
 
     await page.getByRole('heading', { name: 'Waiting (1)' }).waitFor();
     expect(await page.title()).toBe('(1) Parley console');
-    await page.getByRole('button', { name: /Open conversation \d+ \(waste\)/ }).click();
+    await page.getByText('Live updates are on.').waitFor();
+    await page.getByRole('button', { name: `Open conversation ${wasteChat} (waste)` }).click();
 
     const transcript = page.locator('#transcript li');
     await transcript.first().waitFor();
     expect(await transcript.first().textContent()).toBe(`Resident:my bin was missed ${SCRIPT}`);
 
+    clock = new Date(CLOCK.getTime() + 4 * 60_000);
     await page.getByRole('button', { name: 'Pick up' }).click();
     await page.getByLabel('Your reply').fill('Hello, this is Ann from Waste. I will book a return visit.');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -96,8 +122,6 @@ describe('the console page in a real browser', () => {
     // Picked up: it has left the waiting list, and the reply shows as live chat, not as transcript.
     await page.getByRole('heading', { name: 'Waiting (0)' }).waitFor();
     expect(await page.locator('#transcript li', { hasText: 'I will book a return visit' }).count()).toBe(0);
-    // For the README: PARLEY_SCREENSHOT=docs/images/console.png npx jest test/handoff/consolePage.test.ts
-    if (process.env.PARLEY_SCREENSHOT) await page.screenshot({ path: process.env.PARLEY_SCREENSHOT, fullPage: true });
   }, 60_000);
 
   it('shows a resident’s <script> as text and never runs it', async () => {
@@ -105,4 +129,91 @@ describe('the console page in a real browser', () => {
     expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     expect(await page.locator('#transcript script').count()).toBe(0);
   });
+
+  it('shows a new escalation as it happens, pushed by the event stream, with the count in the tab title', async () => {
+    await resident('talk to a person', 'c-new');
+    await resident('Yes, connect me', 'c-new');
+    await page.getByRole('heading', { name: 'Waiting (1)' }).waitFor();
+    expect(await page.title()).toBe('(1) Parley console');
+    expect(await page.locator('#waiting tr td').first().textContent()).toBe('Customer Services');
+    // Read out politely as well as shown (the same words as the sound's notification).
+    expect(await page.locator('#announcer').textContent()).toBe('New chat waiting for Customer Services.');
+  }, 30_000);
+
+  it('finds a knowledge-base answer, puts it in the reply for the agent to edit, and sends it', async () => {
+    await page.getByLabel('Search the knowledge base for an answer').fill('pay council tax');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'Insert “Pay your Council Tax”' }).click();
+    const reply = page.getByLabel('Your reply');
+    expect(await reply.inputValue()).toBe('You can pay your Council Tax online, by Direct Debit or by phone.');
+    // The cursor is in the reply, at the end, ready for the agent's own words.
+    await page.keyboard.type(' Would you like the link?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#live li', { hasText: 'Would you like the link?' }).waitFor();
+    expect(channel.texts()).toContain('You can pay your Council Tax online, by Direct Debit or by phone. Would you like the link?');
+    // For the README: PARLEY_SCREENSHOT=docs/images/console.png npx jest test/handoff/consolePage.test.ts
+    if (process.env.PARLEY_SCREENSHOT) await page.screenshot({ path: process.env.PARLEY_SCREENSHOT, fullPage: true });
+  }, 30_000);
+
+  it('transfers a chat to another department, and it leaves the agent’s lists', async () => {
+    await page.getByLabel('Transfer to department').selectOption({ label: 'Housing Options' });
+    await page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await page.getByText('Transferred to Housing Options.').waitFor();
+    expect(await page.locator('#chat').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: `Open conversation ${wasteChat} (waste)` }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Open conversation ${wasteChat} (housing)` }).count()).toBe(0);
+    expect(channel.texts()).toContainEqual(expect.stringMatching(/^I’ve passed you to Housing Options\./));
+  }, 30_000);
+
+  it('lists a left message and records the reply sent, which closes it', async () => {
+    const item = page.locator('.left-message', { hasText: `Message ${leftMessage} for Waste and Recycling` });
+    await item.waitFor();
+    expect(await item.locator('dd').first().textContent()).toBe(`My green bin was missed again ${SCRIPT}`);
+    expect(await item.locator('script').count()).toBe(0);
+    expect(await item.textContent()).toContain('Reply by email toresident@example.com');
+    await item.getByLabel('The reply you sent').fill('Emailed: the crew will return on Wednesday.');
+    await item.getByRole('button', { name: `Record reply to message ${leftMessage} and close it` }).click();
+    await page.getByText(`Message ${leftMessage}: reply recorded and closed.`).waitFor();
+    await page.getByRole('heading', { name: 'Left messages (0)' }).waitFor();
+  }, 30_000);
+
+  it('keeps the agent’s availability and the muted sound across sign-ins', async () => {
+    await page.getByRole('button', { name: 'Mute sounds' }).click();
+    expect(await page.locator('#mute').getAttribute('aria-pressed')).toBe('true');
+    await page.getByLabel('Away').check();
+    await page.getByText('You are away').waitFor();
+    await page.reload();
+    await signIn();
+    await page.getByRole('heading', { name: /^Waiting/ }).waitFor();
+    // The status arrives with the queue, just after the stream opens.
+    await page.waitForFunction("document.getElementById('away').checked");
+    expect(await page.getByLabel('Available').isChecked()).toBe(false);
+    expect(await page.locator('#mute').getAttribute('aria-pressed')).toBe('true');
+  }, 30_000);
+
+  it('alerts again about a chat still waiting after the re-alert time, once per interval', async () => {
+    // A second tab whose clock the test moves: three minutes pass in an instant. (Signing in
+    // there signs the first tab out: they share the cookie.)
+    const tab = await browser.newPage();
+    await tab.clock.install();
+    await tab.goto(`${url}/console`);
+    await tab.getByLabel('Name').fill('Ann');
+    await tab.getByLabel('Password').fill('ann-password-1');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('heading', { name: 'Waiting (1)' }).waitFor();
+    // Away agents are not alerted; the previous test left Ann away.
+    await tab.getByLabel('Available').check();
+    await tab.getByText('You are available').waitFor();
+    const announced = () => tab.locator('#announcer').textContent();
+    await tab.clock.runFor(170_000);
+    expect(await announced()).toBe('');
+    await tab.clock.runFor(20_000);
+    expect(await announced()).toBe('A chat for Customer Services is still waiting (3 min).');
+    await tab.evaluate("document.getElementById('announcer').textContent = ''");
+    await tab.clock.runFor(120_000);
+    expect(await announced()).toBe('');
+    await tab.clock.runFor(60_000);
+    expect(await announced()).toBe('A chat for Customer Services is still waiting (6 min).');
+    await tab.close();
+  }, 30_000);
 });
