@@ -64,13 +64,7 @@ export function notifyTeamsOfEscalations(deps: TeamsNotifierDeps): TeamsNotifier
       // The continuation event's id is made up: sent on as replyToId it would name a post that does
       // not exist. Without it the card is a new post in the channel.
       delete context.activity.id;
-      await context.sendActivity({
-        type: 'message',
-        summary: card.fallbackText,
-        attachments: [CardFactory.adaptiveCard(card)],
-        // Officers hear of it in their Teams activity feed, not only when they look at the channel.
-        channelData: { notification: { alert: true } },
-      });
+      await context.sendActivity({ type: 'message', summary: card.fallbackText, attachments: [CardFactory.adaptiveCard(card)] });
     });
   };
 
