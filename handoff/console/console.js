@@ -395,7 +395,7 @@ function leftMessageItem(m, draft) {
   const button = document.createElement('button');
   button.type = 'submit';
   button.textContent = 'Record reply and close';
-  button.setAttribute('aria-label', `Record reply to message ${m.id} and close it`);
+  button.setAttribute('aria-label', `Record reply and close (message ${m.id})`);
   form.append(label, box, button);
   form.addEventListener(
     'submit',
@@ -476,8 +476,8 @@ const HANDLERS = {
     if (state.openId === e.escalationId) await refreshChat();
   },
   'resident-message': async (e) => {
-    if (state.openId === e.escalationId) await refreshChat();
     if (state.agent && e.agentId === String(state.agent.id)) alertAgent(`New message from the resident in conversation ${e.escalationId}.`, e.escalationId);
+    if (state.openId === e.escalationId) await refreshChat();
   },
   'agent-message': async (e) => {
     if (state.openId === e.escalationId) await refreshChat();

@@ -140,6 +140,13 @@ describe('the console page in a real browser', () => {
     expect(await page.locator('#announcer').textContent()).toBe('New chat waiting for Customer Services.');
   }, 30_000);
 
+  it('shows a resident’s message in the agent’s open chat as it arrives, and alerts', async () => {
+    await resident('Thanks. Can I also pay my council tax online?', 'c-web');
+    await page.locator('#live li', { hasText: 'Can I also pay my council tax online?' }).waitFor();
+    expect(await page.locator('#live li').last().textContent()).toBe('Resident:Thanks. Can I also pay my council tax online?');
+    expect(await page.locator('#announcer').textContent()).toBe(`New message from the resident in conversation ${wasteChat}.`);
+  }, 30_000);
+
   it('finds a knowledge-base answer, puts it in the reply for the agent to edit, and sends it', async () => {
     await page.getByLabel('Search the knowledge base for an answer').fill('pay council tax');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -153,6 +160,15 @@ describe('the console page in a real browser', () => {
     expect(channel.texts()).toContain('You can pay your Council Tax online, by Direct Debit or by phone. Would you like the link?');
     // For the README: PARLEY_SCREENSHOT=docs/images/console.png npx jest test/handoff/consolePage.test.ts
     if (process.env.PARLEY_SCREENSHOT) await page.screenshot({ path: process.env.PARLEY_SCREENSHOT, fullPage: true });
+  }, 30_000);
+
+  it('passes axe-core’s WCAG 2 A and AA checks with the desk, a chat, answers and a left message on screen', async () => {
+    // Evaluated through the browser's debugging protocol, which the page's CSP does not govern.
+    await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const result = (await page.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as {
+      violations: { id: string; nodes: { target: string[] }[] }[];
+    };
+    expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   }, 30_000);
 
   it('transfers a chat to another department, and it leaves the agent’s lists', async () => {
@@ -172,7 +188,7 @@ describe('the console page in a real browser', () => {
     expect(await item.locator('script').count()).toBe(0);
     expect(await item.textContent()).toContain('Reply by email toresident@example.com');
     await item.getByLabel('The reply you sent').fill('Emailed: the crew will return on Wednesday.');
-    await item.getByRole('button', { name: `Record reply to message ${leftMessage} and close it` }).click();
+    await item.getByRole('button', { name: `Record reply and close (message ${leftMessage})` }).click();
     await page.getByText(`Message ${leftMessage}: reply recorded and closed.`).waitFor();
     await page.getByRole('heading', { name: 'Left messages (0)' }).waitFor();
   }, 30_000);
