@@ -1,0 +1,269 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import restify from 'restify';
+import { loadConfig } from '../../bot/config';
+import { openDatabase } from '../../bot/db';
+import { createApp, type App } from '../../bot/index';
+import { SqliteAgentStore } from '../../handoff/agents';
+import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
+import { SqliteLeftMessageStore, type Contact } from '../../handoff/leftMessages';
+import { mountMessagesApi } from '../../handoff/messagesApi';
+import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqliteSessionStore } from '../../handoff/sessions';
+import { FIXTURE_KB } from '../bot/harness';
+
+const silent = { info: () => undefined, error: () => undefined };
+/** Thursday 26 November 2026, 9am in London: the morning after the messages were left. */
+const clock = new Date('2026-11-26T09:00:00Z');
+const evening = (minutes: number) => new Date(Date.parse('2026-11-25T19:00:00Z') + minutes * 60_000);
+
+interface Client {
+  cookie?: string;
+  csrf?: string;
+}
+
+async function call(url: string, client: Client, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(client.cookie && { cookie: client.cookie }),
+      ...(client.csrf && { 'x-csrf-token': client.csrf }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined, setCookie: res.headers.get('set-cookie') };
+}
+
+async function login(url: string, name: string, password: string): Promise<Client> {
+  const res = await call(url, {}, 'POST', '/api/console/login', { name, password });
+  expect(res.status).toBe(200);
+  return { cookie: res.setCookie!.split(';')[0], csrf: res.body!.csrfToken };
+}
+
+/** Agents and left messages written into a database file before (or beside) the app. */
+function seed(file: string) {
+  const db = openDatabase(file);
+  const agents = new SqliteAgentStore(db);
+  agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+  agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
+  agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
+  const queue = new SqliteEscalationQueue(db);
+  const store = new SqliteLeftMessageStore(db);
+  const leave = (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
+    const e = queue.leaveMessage({ conversationId: `c-${question}`, reference: {}, department, priority: 'normal', reason: 'closed', summary: question }, at);
+    store.add({ escalationId: e.id, question, contact, replyBy: new Date('2026-11-26T16:30:00Z'), deliveries: channels.map((channel) => ({ channel, payload: {} })) }, at);
+    return e.id;
+  };
+  const ids = {
+    bin: leave('waste', 'My bin was missed at BK3 4TN', { kind: 'email', value: 'pat@example.com' }, evening(0), ['email', 'webhook']),
+    housing: leave('housing', 'I have been told to leave my flat', { kind: 'phone', value: '07700 900123' }, evening(5)),
+    box: leave('waste', 'Can I have a new recycling box?', { kind: 'phone', value: '01632 960 444' }, evening(10), ['webhook']),
+    chat: queue.enqueue({ conversationId: 'c-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, evening(0)).escalation.id,
+  };
+  // Delivery history, all settled or scheduled after the clock, so the app's own worker leaves it alone.
+  const [email, webhook] = store.deliveries([ids.bin]).get(ids.bin)!;
+  store.markDelivered(email!.id, evening(0));
+  for (let i = 0; i < 5; i++) store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
+  const [boxHook] = store.deliveries([ids.box]).get(ids.box)!;
+  store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
+  return { db, agents, queue, store, ids };
+}
+
+describe('left messages in the console API, over real HTTP', () => {
+  let app: App;
+  let url: string;
+  let ids: ReturnType<typeof seed>['ids'];
+
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
+    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
+    const seeded = seed(config.databaseFile);
+    ids = seeded.ids;
+    seeded.db.close();
+    app = createApp(config, { now: () => clock, log: silent });
+    url = await app.listen();
+  });
+  afterAll(() => app.close());
+
+  it('refuses every left-message route without a session', async () => {
+    for (const [method, route] of [
+      ['GET', '/api/console/messages'],
+      ['GET', `/api/console/messages/${ids.bin}`],
+      ['POST', `/api/console/messages/${ids.bin}/answer`],
+    ] as const) {
+      expect(await call(url, {}, method, route)).toMatchObject({ status: 401, body: { error: 'not-signed-in' } });
+    }
+  });
+
+  it('lists an agent’s open messages, their departments only, oldest first, with how delivery went', async () => {
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const res = await call(url, ann, 'GET', '/api/console/messages');
+    expect(res.status).toBe(200);
+    expect(res.body!.messages.map((m: { id: number }) => m.id)).toEqual([ids.bin, ids.box]);
+    expect(res.body!.messages[0]).toEqual({
+      id: ids.bin,
+      department: 'waste',
+      departmentName: 'Waste and Recycling',
+      reason: 'closed',
+      question: 'My bin was missed at BK3 4TN',
+      contact: { kind: 'email', value: 'pat@example.com' },
+      leftAt: '2026-11-25T19:00:00.000Z',
+      replyBy: '2026-11-26T16:30:00.000Z',
+      status: 'open',
+      answer: null,
+      deliveries: [
+        { channel: 'email', state: 'delivered', attempts: 1, deliveredAt: '2026-11-25T19:00:00.000Z', lastError: null },
+        { channel: 'webhook', state: 'failing', attempts: 5, deliveredAt: null, lastError: 'HTTP 503' },
+      ],
+    });
+    expect(res.body!.messages[1].deliveries).toEqual([{ channel: 'webhook', state: 'pending', attempts: 1, deliveredAt: null, lastError: 'fetch failed (ECONNREFUSED)' }]);
+  });
+
+  it('shows a supervisor every department’s messages', async () => {
+    const sue = await login(url, 'Sue', 'sue-password-1');
+    const res = await call(url, sue, 'GET', '/api/console/messages?status=all');
+    expect(res.body!.messages.map((m: { id: number }) => m.id)).toEqual([ids.bin, ids.housing, ids.box]);
+  });
+
+  it.each(['nonsense', ''])('refuses a list filter of "%s" with 400', async (status) => {
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    expect(await call(url, ann, 'GET', `/api/console/messages?status=${status}`)).toMatchObject({ status: 400, body: { error: 'bad-request' } });
+  });
+
+  it('shows one message in the same shape; 403 for another department’s, 404 for a chat or an unknown id', async () => {
+    const hal = await login(url, 'Hal', 'hal-password-1');
+    const one = await call(url, hal, 'GET', `/api/console/messages/${ids.housing}`);
+    expect(one.status).toBe(200);
+    expect(one.body!.message).toEqual(
+      expect.objectContaining({ id: ids.housing, department: 'housing', departmentName: 'Housing Options', contact: { kind: 'phone', value: '07700 900123' }, deliveries: [] }),
+    );
+    expect(await call(url, hal, 'GET', `/api/console/messages/${ids.bin}`)).toMatchObject({ status: 403, body: { error: 'other-department' } });
+    const sue = await login(url, 'Sue', 'sue-password-1');
+    for (const id of [ids.chat, 9999, 'abc']) {
+      expect(await call(url, sue, 'GET', `/api/console/messages/${id}`)).toMatchObject({ status: 404, body: { error: 'not-found' } });
+    }
+  });
+
+  it('needs the CSRF token to record a reply', async () => {
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const res = await call(url, { cookie: ann.cookie }, 'POST', `/api/console/messages/${ids.box}/answer`, { reply: 'Called back' });
+    expect(res).toMatchObject({ status: 403, body: { error: 'csrf' } });
+    const still = await call(url, ann, 'GET', `/api/console/messages/${ids.box}`);
+    expect(still.body!.message.status).toBe('open');
+  });
+
+  it.each<[string, unknown]>([
+    ['no reply', {}],
+    ['an empty reply', { reply: '   ' }],
+    ['a reply over 4,000 characters', { reply: 'x'.repeat(4001) }],
+    ['a reply that is not text', { reply: 42 }],
+    ['an unknown field', { reply: 'Called back', closeIt: true }],
+    ['a body that is not JSON', '{reply:'],
+  ])('refuses %s with 400', async (_, body) => {
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const res = await call(url, ann, 'POST', `/api/console/messages/${ids.box}/answer`, body);
+    expect(res.status).toBe(400);
+    expect(res.body).toHaveProperty('message');
+  });
+
+  it('refuses a reply to another department’s message with 403', async () => {
+    const hal = await login(url, 'Hal', 'hal-password-1');
+    expect(await call(url, hal, 'POST', `/api/console/messages/${ids.box}/answer`, { reply: 'Called back' })).toMatchObject({
+      status: 403,
+      body: { error: 'other-department' },
+    });
+  });
+
+  it('records the reply and closes the message; a second reply is refused with 409', async () => {
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const res = await call(url, ann, 'POST', `/api/console/messages/${ids.box}/answer`, { reply: '  Emailed: a new box is on its way.  ' });
+    expect(res.status).toBe(200);
+    expect(res.body!.message).toEqual(
+      expect.objectContaining({ id: ids.box, status: 'answered', answer: { text: 'Emailed: a new box is on its way.', agentId: '1', at: clock.toISOString() } }),
+    );
+
+    expect((await call(url, ann, 'GET', '/api/console/messages')).body!.messages.map((m: { id: number }) => m.id)).toEqual([ids.bin]);
+    expect((await call(url, ann, 'GET', '/api/console/messages?status=answered')).body!.messages.map((m: { id: number }) => m.id)).toEqual([ids.box]);
+
+    const sue = await login(url, 'Sue', 'sue-password-1');
+    expect(await call(url, sue, 'POST', `/api/console/messages/${ids.box}/answer`, { reply: 'Again' })).toMatchObject({ status: 409, body: { error: 'already-answered' } });
+    expect((await call(url, sue, 'GET', `/api/console/messages/${ids.box}`)).body!.message.answer.text).toBe('Emailed: a new box is on its way.');
+  });
+});
+
+describe('the app delivers left messages on its own', () => {
+  it('posts a waiting delivery to the configured webhook soon after it starts', async () => {
+    let got!: (body: { headers: http.IncomingHttpHeaders; body: string }) => void;
+    const received = new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve) => (got = resolve));
+    const hook = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        // Not writeHead(...).end(): restify, loaded in this file, patches writeHead to return nothing.
+        res.statusCode = 204;
+        res.end();
+        got({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/crm`;
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
+    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_MESSAGE_WEBHOOK_URL: hookUrl, PARLEY_MESSAGE_WEBHOOK_SECRET: 's3cret' });
+    const db = openDatabase(config.databaseFile);
+    const queue = new SqliteEscalationQueue(db);
+    const store = new SqliteLeftMessageStore(db);
+    const e = queue.leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
+    store.add({ escalationId: e.id, question: 'Bin missed', contact: { kind: 'email', value: 'pat@example.com' }, deliveries: [{ channel: 'webhook', payload: { escalationId: e.id } }] }, evening(0));
+    db.close();
+
+    const app = createApp(config, { now: () => clock, log: silent });
+    try {
+      const { headers, body } = await received;
+      expect(JSON.parse(body)).toEqual({ escalationId: e.id });
+      expect(headers['idempotency-key']).toBe(`left-message-${e.id}-webhook`);
+      expect(headers['x-parley-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    } finally {
+      // close() waits for the worker's run, so the delivery is marked before the file closes.
+      await app.close();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+    const after = openDatabase(config.databaseFile);
+    const delivered = new SqliteLeftMessageStore(after).deliveries([e.id]).get(e.id);
+    expect(delivered).toEqual([expect.objectContaining({ deliveredAt: clock.toISOString(), attempts: 1 })]);
+    after.close();
+  });
+});
+
+describe('answering a left message tells the live stream', () => {
+  it('publishes message-answered with the id and department, never the words', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
+    const { db, agents, queue, store, ids } = seed(path.join(dir, 'parley.sqlite'));
+    const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
+    const events = new InProcessDeskEvents();
+    const heard: DeskEvent[] = [];
+    events.subscribe((e) => heard.push(e));
+    const server = restify.createServer();
+    server.use(restify.plugins.bodyParser());
+    mountMessagesApi(server, { agents, sessions, queue, leftMessages: store, events, departmentName: (d) => d, now: () => clock, log: silent });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { token, session } = sessions.create(agents.get('Ann')!.id, clock);
+      const ann = { cookie: `parley_session=${token}`, csrf: session.csrfToken };
+      expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Booked a return visit' })).status).toBe(200);
+      expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Again' })).status).toBe(409);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
+    expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
+    db.close();
+  });
+});
