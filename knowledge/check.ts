@@ -265,7 +265,7 @@ export type BuildMatcher = (kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>) => 
 
 /**
  * Asks each sample question of a matcher built without it. Building the matcher takes about
- * 0.4 s for the shipped knowledge base, so one build per question (678 of them) would take
+ * 0.4 s for the shipped knowledge base, so one build per question (about 680) would take
  * minutes. Instead the questions are dealt into `folds` groups, stratified per entry (question
  * j of every entry goes to group j mod folds), and each group is left out together: `folds`
  * builds in all. With 10 folds an entry loses one question in ten at a time, and the results
