@@ -141,10 +141,15 @@ export class DirectLineChannel {
   /** An activity from the bot (a reply, or a proactive message such as an agent's words). */
   fromBot(conversationId: string, activity: Record<string, unknown>): string {
     if (!this.deps.store.conversation(conversationId)) throw new HttpError(404, 'NotFound', 'There is no such conversation on this channel.');
-    const { id: _ignored, serviceUrl: _internal, ...rest } = activity;
+    const { id: _ignored, serviceUrl: _internal, replyToId, ...rest } = activity;
     const from = (activity.from ?? {}) as Record<string, unknown>;
+    // Web Chat holds back a reply for 5 seconds, waiting for the activity it answers. A proactive
+    // message (an agent's words) "replies" to the made-up event botbuilder continued the
+    // conversation with, which no client ever sees: keep only a replyToId the client can find.
+    const answers = typeof replyToId === 'string' && this.deps.store.hasActivity(conversationId, replyToId) ? { replyToId } : {};
     const stored = this.store(conversationId, {
       ...rest,
+      ...answers,
       channelId: CHANNEL_ID,
       conversation: { id: conversationId },
       from: { ...this.deps.settings.bot, ...from, role: from.role ?? 'bot' },

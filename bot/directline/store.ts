@@ -45,6 +45,8 @@ export interface ChannelStore {
   token(tokenHash: string, now: Date): TokenLookup;
   /** Stores an activity (its `id` is made from the conversation and the watermark) and returns it. */
   append(conversationId: string, activity: Record<string, unknown>, now: Date): StoredActivity;
+  /** Whether `activityId` names an activity still stored in this conversation. */
+  hasActivity(conversationId: string, activityId: string): boolean;
   /** Activities after the watermark, oldest first. */
   activitiesAfter(conversationId: string, watermark: number, limit?: number): StoredActivity[];
   /** Deletes activities, and conversations idle, for longer than `retentionMs`, and expired tokens. */
@@ -111,6 +113,7 @@ export class SqliteChannelStore implements ChannelStore {
       token: db.prepare<[string], { conversation_id: string; expires_at: string }>('SELECT conversation_id, expires_at FROM directline_tokens WHERE token_hash = ?'),
       insertActivity: db.prepare('INSERT INTO directline_activities (conversation_id, activity, created_at) VALUES (?, ?, ?)'),
       setActivity: db.prepare<[string, number]>('UPDATE directline_activities SET activity = ? WHERE seq = ?'),
+      has: db.prepare<[number, string], { one: number }>('SELECT 1 AS one FROM directline_activities WHERE seq = ? AND conversation_id = ?'),
       after: db.prepare<[string, number, number], { seq: number; activity: string }>(
         'SELECT seq, activity FROM directline_activities WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -157,6 +160,11 @@ export class SqliteChannelStore implements ChannelStore {
       this.sql.touch.run(at, conversationId);
       return { seq, activity: stored };
     })();
+  }
+
+  hasActivity(conversationId: string, activityId: string): boolean {
+    const seq = activityId.startsWith(`${conversationId}|`) ? Number(activityId.slice(conversationId.length + 1)) : NaN;
+    return Number.isSafeInteger(seq) && this.sql.has.get(seq, conversationId) !== undefined;
   }
 
   activitiesAfter(conversationId: string, watermark: number, limit = 500): StoredActivity[] {

@@ -189,6 +189,14 @@ describe('the web channel, driven by the official Direct Line client', () => {
     const res = await call('POST', `/v3/conversations/${grant.conversationId}/activities`, undefined, JSON.stringify({ type: 'message', text: 'Hello, this is Ann from Customer Services.' }));
     expect(res).toEqual({ status: 200, body: { id: expect.stringMatching(new RegExp(`^${grant.conversationId}\\|\\d{7}$`)) } });
     expect(await client.waitFor((a) => a.id === res.body!.id)).toMatchObject({ text: 'Hello, this is Ann from Customer Services.', from: { id: 'parley', role: 'bot' } });
+
+    // "Reply to activity": a reply keeps a replyToId the client can find; one to an activity the
+    // client never saw (botbuilder's made-up continuation event) loses it, or Web Chat would
+    // hold the message back for 5 seconds waiting for it.
+    const toKnown = await call('POST', `/v3/conversations/${grant.conversationId}/activities/${encodeURIComponent(res.body!.id)}`, undefined, JSON.stringify({ type: 'message', text: 'Are you still there?' }));
+    const toUnknown = await call('POST', `/v3/conversations/${grant.conversationId}/activities/3f1c2a9e-made-up`, undefined, JSON.stringify({ type: 'message', text: 'Thanks for waiting.' }));
+    expect(await client.waitFor((a) => a.id === toKnown.body!.id)).toMatchObject({ replyToId: res.body!.id });
+    expect(await client.waitFor((a) => a.id === toUnknown.body!.id)).not.toHaveProperty('replyToId');
     client.end();
   });
 
