@@ -23,6 +23,7 @@ import { HandoffDesk } from '../handoff/desk';
 import { InProcessDeskEvents } from '../handoff/events';
 import { SqliteLeftMessageStore } from '../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
+import { PostcodesGiven } from '../handoff/postcodesGiven';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { loadBankHolidays } from '../knowledge/holidays';
@@ -88,7 +89,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   // Every conversation is kept, redacted, so a person who takes over sees what came before.
-  const transcripts = new SqliteTranscriptStore(db, { now });
+  const postcodesGiven = new PostcodesGiven();
+  const transcripts = new SqliteTranscriptStore(db, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
   adapter.use(new TranscriptLoggerMiddleware(transcripts));
   const queue = new SqliteEscalationQueue(db);
   const liveMessages = new SqliteLiveMessageStore(db);
@@ -155,7 +157,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       messageReplyHours: config.PARLEY_MESSAGE_REPLY_HOURS,
     },
   });
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now);
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven);
 
   const server = createServer({
     adapter,
