@@ -292,6 +292,7 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const url = await app.listen();
   console.info(`Parley is listening on ${url}/api/messages (${config.localMode ? 'local mode: no authentication' : 'authenticated'})`);
+  console.info(`The demo council site with the chat widget is at ${url}/ and the duty officers' console at ${url}/console`);
   const stop = async () => {
     await app.close();
     process.exit(0);
