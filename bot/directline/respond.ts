@@ -39,15 +39,18 @@ export const routeWith =
     }
   };
 
+const RESTIFY_CODES: Record<number, string> = { 400: 'BadSyntax', 404: 'NotFound', 413: 'MessageSizeTooBig' };
+
 /**
- * restify's own refusals (unparseable JSON, a body over its parser's limit) happen before any
- * route runs; on the channel's paths they are reshaped to `{error: {code, message}}` too.
+ * restify's own refusals (unparseable JSON, a body over its parser's limit, no such route)
+ * happen before any route runs; on the channel's paths they are reshaped to `{error: {code, message}}` too.
  */
 export function reshapeRestifyErrors(server: Server, isChannelPath: (path: string) => boolean): void {
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
     if (isChannelPath(req.path())) {
-      const code = err.statusCode === 413 ? 'MessageSizeTooBig' : err.statusCode === 400 ? 'BadSyntax' : 'ServiceError';
-      const message = err.statusCode === 400 ? 'The body is not valid JSON.' : err.message;
+      const status = err.statusCode ?? 500;
+      const code = RESTIFY_CODES[status] ?? (status < 500 ? 'BadArgument' : 'ServiceError');
+      const message = status === 400 ? 'The body is not valid JSON.' : err.message;
       err.toJSON = () => errorBody(code, message);
     }
     callback();

@@ -85,8 +85,9 @@
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
     session.setItem(KEYS.open, '1');
-    return start().then(function () {
-      if (moveFocus) focusMessageBox();
+    return start().then(function (ok) {
+      if (ok && moveFocus) focusMessageBox();
+      return ok;
     });
   }
 
@@ -165,12 +166,15 @@
         })
         .then(function (results) {
           render(results[1]);
+          return true;
         })
         .catch(function (err) {
+          // Said in the panel, where the resident is looking; opening again tries again.
           started = null;
           host.textContent = '';
           host.appendChild(el('p', { class: 'parley-status', role: 'alert' }, ['Sorry, the chat is not working at the moment. Please try again later.']));
-          throw err;
+          if (window.console) window.console.error('Parley chat widget: ' + err.message);
+          return false;
         });
     }
     return started;
@@ -329,7 +333,9 @@
 
   function acceptOffer(topic) {
     if (topic) pendingTopics.push(topic);
-    open(true).then(sendPendingTopics);
+    open(true).then(function (ok) {
+      if (ok) sendPendingTopics();
+    });
   }
 
   // --- Start-up -----------------------------------------------------------------------------

@@ -277,11 +277,12 @@ describe('the web channel, driven by the official Direct Line client', () => {
     expect((await call('GET', route, grant.token)).status).toBe(200);
   });
 
-  it('refuses a body that is not JSON (a cross-site form) with 415, and a bad watermark with 400', async () => {
+  it('refuses a body that is not JSON (a cross-site form) with 415, a bad watermark with 400, an unknown operation with 404', async () => {
     const grant = await newToken();
     const route = `/v3/directline/conversations/${grant.conversationId}/activities`;
     expect((await call('POST', route, grant.token, 'type=message&text=hi', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect(await call('GET', `${route}?watermark=abc`, grant.token)).toMatchObject({ status: 400, body: { error: { code: 'BadArgument' } } });
+    expect(await call('GET', '/v3/directline/no-such-operation', grant.token)).toMatchObject({ status: 404, body: { error: { code: 'NotFound' } } });
     expect(await call('POST', `/v3/conversations/${grant.conversationId}/activities`, undefined, '{"text": "no type"}')).toMatchObject({
       status: 400,
       body: { error: { code: 'BadArgument' } },
