@@ -1,10 +1,11 @@
-import type { Request, Server } from 'restify';
+import type { Server } from 'restify';
 import type { Db } from '../db';
 import { httpBotEndpoint } from './botEndpoint';
 import { DirectLineChannel } from './channel';
 import { mountClientApi } from './clientApi';
 import { mountConnectorApi } from './connectorApi';
 import { ActivityFeed } from './feed';
+import { webSocketOrigin } from './origin';
 import { reshapeRestifyErrors } from './respond';
 import { SqliteChannelStore } from './store';
 import { StreamHub } from './stream';
@@ -33,8 +34,6 @@ export interface MountedChannel {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
-// A Host header goes into a URL we hand back: only host[:port] characters are accepted.
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 export function mountLocalDirectLine(server: Server, options: LocalDirectLineOptions): MountedChannel {
   const { now, log } = options;
@@ -52,7 +51,7 @@ export function mountLocalDirectLine(server: Server, options: LocalDirectLineOpt
   const streams = new StreamHub({ channel, feed, now, log });
   streams.attach(server.server);
 
-  mountClientApi(server, { channel, streams, maxActivityBytes: options.maxActivityBytes, webSocketOrigin: webSocketOrigin(options), log });
+  mountClientApi(server, { channel, streams, maxActivityBytes: options.maxActivityBytes, webSocketOrigin: (req) => webSocketOrigin(req.headers.host, options.publicUrl) ?? `ws://${new URL(options.selfUrl()).host}`, log });
   mountConnectorApi(server, { channel, log });
   reshapeRestifyErrors(server, (path) => path.startsWith('/v3/') || path === '/api/directline/token');
 
@@ -71,12 +70,5 @@ export function mountLocalDirectLine(server: Server, options: LocalDirectLineOpt
       clearInterval(purging);
       streams.close();
     },
-  };
-}
-
-function webSocketOrigin({ publicUrl, selfUrl }: LocalDirectLineOptions): (req: Request) => string {
-  return (req) => {
-    const base = new URL(publicUrl ?? (HOST.test(req.headers.host ?? '') ? `http://${req.headers.host}` : selfUrl()));
-    return `${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}`;
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { projectRoot } from '../../knowledge/projectRoot';
+import { webSocketOrigin } from '../directline/origin';
 import type { ProactiveRule } from './proactive';
 
 /**
@@ -48,9 +49,6 @@ const COMMON_HEADERS = {
 /** The CSP hash of an empty string: allows `<style></style>` and nothing else. */
 export const EMPTY_STYLE = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 
-// A Host header goes into the CSP: only host[:port] characters are accepted.
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
 export function publicDir(): string {
   return path.join(projectRoot(), 'bot', 'web', 'public');
 }
@@ -61,7 +59,7 @@ export function webChatBundle(): string {
 }
 
 /** The widget's settings, as GET /api/web/settings returns them. */
-export function widgetSettings(options: WebsiteOptions) {
+function widgetSettings(options: WebsiteOptions) {
   return {
     directLineDomain: options.azureDirectLine ?? null,
     privacyNotice: options.azureDirectLine ? 'We use what you type to answer you.' : `We use what you type to answer you and keep this chat for ${hours(options.retentionHours)}.`,
@@ -137,8 +135,8 @@ export function contentSecurityPolicy(req: Request, options: WebsiteOptions): st
     const azure = new URL(options.azureDirectLine);
     connect.push(azure.origin, `wss://${azure.host}`);
   } else {
-    const base = options.publicUrl ? new URL(options.publicUrl) : HOST.test(req.headers.host ?? '') ? new URL(`http://${req.headers.host}`) : undefined;
-    if (base) connect.push(`${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}`);
+    const stream = webSocketOrigin(req.headers.host, options.publicUrl);
+    if (stream) connect.push(stream);
   }
   return [
     "default-src 'self'",
