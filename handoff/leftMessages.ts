@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { migrate } from '../bot/db';
+import type { Contact } from './contact';
 
 /**
  * Left messages: what a resident asked the department when no one could chat (out of hours,
@@ -13,7 +14,7 @@ import { migrate } from '../bot/db';
  * left. Rows are never deleted; a delivered row keeps `deliveredAt`.
  */
 
-export type Contact = { kind: 'email' | 'phone'; value: string };
+export type { Contact };
 export type DeliveryChannel = 'email' | 'webhook';
 
 export interface NewLeftMessage {

@@ -410,7 +410,11 @@ describe('DeliveryWorker', () => {
     const server = http.createServer((req, res) => {
       req.resume();
       arrived();
-      void held.then(() => res.writeHead(200).end());
+      // Not writeHead(...).end(): restify, loaded by other test files in the same worker, patches writeHead to return nothing.
+      void held.then(() => {
+        res.statusCode = 200;
+        res.end();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
