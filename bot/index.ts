@@ -18,7 +18,7 @@ import {
 import { SqliteAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
 import { mountConsolePage } from '../handoff/consolePage';
-import { DeliveryWorker, plannedDeliveries, type DeliverySettings } from '../handoff/delivery';
+import { DeliveryWorker, plannedDeliveries, type DeliverySettings, type RunResult } from '../handoff/delivery';
 import { HandoffDesk } from '../handoff/desk';
 import { InProcessDeskEvents } from '../handoff/events';
 import { SqliteLeftMessageStore } from '../handoff/leftMessages';
@@ -60,6 +60,8 @@ export interface App {
   close(): Promise<void>;
   /** The grace sweep a timer runs every 15 s (agents gone: their chats back to the queue); tests call it with their clock. */
   sweepAbsentAgents(): Promise<number>;
+  /** Sends the left-message deliveries due now (a timer does it every 15 s); tests call it with their clock. */
+  deliverLeftMessages(): Promise<RunResult>;
 }
 
 /** How often the outbox of left messages is checked for deliveries due. */
@@ -269,6 +271,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         });
       }),
     sweepAbsentAgents: sweep,
+    deliverLeftMessages: () => deliveries.runDue(now()),
     close: () =>
       new Promise((resolve) => {
         clearInterval(sweeper);

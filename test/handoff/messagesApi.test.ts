@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import restify from 'restify';
+import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../bot/config';
 import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
@@ -14,6 +15,7 @@ import { mountMessagesApi } from '../../handoff/messagesApi';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
 import { FIXTURE_KB } from '../bot/harness';
+import { startStandInChannel } from './standInChannel';
 
 const silent = { info: () => undefined, error: () => undefined };
 /** Thursday 26 November 2026, 9am in London: the morning after the messages were left. */
@@ -265,5 +267,122 @@ describe('answering a left message tells the live stream', () => {
     expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
     expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
     db.close();
+  });
+});
+
+describe('a message a resident leaves reaches the department’s mailbox and CRM, and the console', () => {
+  it('emails it, posts it to the webhook, lists it as delivered, and takes the reply', async () => {
+    // Wednesday 25 November 2026, 10:00: Customer Services is open but nobody is signed in.
+    const wednesday = new Date('2026-11-25T10:00:00Z');
+    const mails: { to: string[]; raw: string }[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const posts: string[] = [];
+    const hook = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posts.push(Buffer.concat(chunks).toString('utf8'));
+        res.statusCode = 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const channel = await startStandInChannel();
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
+    const config = loadConfig({
+      PORT: '0',
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_KNOWLEDGE_DIR: FIXTURE_KB,
+      PARLEY_SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      PARLEY_SMTP_FROM: 'Parley <parley@testshire.example>',
+      PARLEY_MESSAGE_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/crm`,
+    });
+    const db = openDatabase(config.databaseFile);
+    new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday);
+    db.close();
+    const app = createApp(config, { now: () => wednesday, log: silent });
+    const url = await app.listen();
+    let n = 0;
+    const resident = async (text: string) => {
+      const res = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          id: `m${++n}`,
+          text,
+          channelId: 'test',
+          serviceUrl: channel.serviceUrl,
+          from: { id: 'resident-1', role: 'user' },
+          recipient: { id: 'parley', role: 'bot' },
+          conversation: { id: 'leaves-a-message' },
+          deliveryMode: 'expectReplies',
+        }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { activities: { type: string; text?: string }[] }).activities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
+    };
+
+    try {
+      await resident('talk to a person');
+      expect((await resident('Yes, connect me'))[0]).toMatch(/^Nobody from Customer Services can join this chat right now/);
+      await resident('Leave a message');
+      await resident('My bin at BK3 4TN was missed, call 07700 900123 if easier');
+      expect((await resident('jo.bloggs@example.org'))[0]).toMatch(/^Thank you\. Your message has gone to Customer Services/);
+
+      // Runs are one at a time: when this returns, the app's own timer cannot be half-way through one.
+      await app.deliverLeftMessages();
+
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.to).toEqual(['customerservices@testshire.example']);
+      const unfolded = mails[0]!.raw.replace(/\r\n(?=[ \t])/g, '').replace(/=\r\n/g, '');
+      expect(unfolded).toMatch(/^Subject: Message from a resident: .* \(reply by 9:30am on Thursday 26 November 2026\)$/m);
+      expect(unfolded).toContain('My bin at BK3 4TN was missed, call [phone] if easier');
+      expect(unfolded).toContain('Email: jo.bloggs@example.org');
+
+      expect(posts).toHaveLength(1);
+      const posted = JSON.parse(posts[0]!) as Record<string, unknown>;
+      expect(posted).toMatchObject({
+        type: 'parley.message-left',
+        department: { id: 'customer-services', name: 'Customer Services', email: 'customerservices@testshire.example' },
+        reason: 'nobody-on-duty',
+        question: 'My bin at BK3 4TN was missed, call [phone] if easier',
+        contact: { kind: 'email', value: 'jo.bloggs@example.org' },
+        leftAt: wednesday.toISOString(),
+        replyBy: '2026-11-26T09:30:00.000Z',
+      });
+
+      const cat = await login(url, 'Cat', 'cat-password-1');
+      const [listed] = (await call(url, cat, 'GET', '/api/console/messages')).body!.messages;
+      expect(listed).toMatchObject({
+        id: posted.escalationId,
+        question: 'My bin at BK3 4TN was missed, call [phone] if easier',
+        deliveries: [
+          { channel: 'email', state: 'delivered', attempts: 1 },
+          { channel: 'webhook', state: 'delivered', attempts: 1 },
+        ],
+      });
+      expect((await call(url, cat, 'POST', `/api/console/messages/${listed.id}/answer`, { reply: 'Emailed Jo: crew back on Friday.' })).status).toBe(200);
+      expect((await call(url, cat, 'GET', '/api/console/messages')).body!.messages).toEqual([]);
+    } finally {
+      await app.close();
+      await channel.close();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
   });
 });
