@@ -127,8 +127,6 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   };
   const desk = new HandoffDesk({
     queue,
-    agents,
-    sessions,
     messages: liveMessages,
     departments: () => knowledge.kb.departments,
     holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
@@ -173,10 +171,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     queue,
     messages: liveMessages,
     // Proactive: the agent's reply goes out through the adapter to the resident's own channel.
-    sendToResident: (reference, text) =>
+    sendToResident: (reference, message) =>
       adapter.continueConversationAsync(config.MicrosoftAppId, reference as Partial<ConversationReference>, async (context) => {
-        await context.sendActivity(text);
+        await context.sendActivity(message);
       }),
+    waitMinutes: (department, position) => desk.waitFor(department, position, now()),
     transcript: async (e) => {
       const channelId = (e.reference as { channelId?: string } | null)?.channelId;
       return channelId ? transcripts.transcriptOf(channelId, e.conversationId) : [];
@@ -203,6 +202,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   }, SWEEP_EVERY_MS);
   // The sweep alone must not keep the process (or a test) alive.
   sweeper.unref();
+  // A resident who leaves the queue with "cancel" moves everyone behind them up: tell them.
+  events.subscribe((e) => {
+    if (e.type !== 'closed' || e.because !== 'cancelled-by-resident') return;
+    consoleApi.announcePositions(e.department).catch((err: unknown) => log.error(`[queue] announcing places after a cancel: ${String(err)}`));
+  });
 
   mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id, now, log });
   // Left messages go out to mailboxes and the webhook from the outbox, retried until delivered.

@@ -22,7 +22,9 @@ export interface ConsoleDeps {
   queue: EscalationQueue;
   messages: LiveMessageStore;
   /** Sends an agent's words to the resident, on whatever channel they are (proactive message). */
-  sendToResident: (reference: unknown, text: string) => Promise<void>;
+  sendToResident: (reference: unknown, message: string | Partial<Activity>) => Promise<void>;
+  /** Minutes a resident at this place in the department's line can expect to wait now. */
+  waitMinutes: (department: string, position: number) => number;
   /** The transcript before the handoff, by the escalation's conversation. */
   transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
   departments: ReadonlySet<string>;
@@ -49,10 +51,12 @@ export interface CannedReply {
   answer: string;
 }
 
-/** What bot/index.ts needs back: the grace sweep's way to return chats, and shutdown. */
+/** What bot/index.ts needs back: the grace sweep's way to return chats, announcements, and shutdown. */
 export interface ConsoleApi {
   /** Puts an agent's active chats back in the queue and tells each resident; returns how many. */
   returnChats(agentId: string, why: Absence): Promise<number>;
+  /** Tells the residents waiting for a department their new place and wait (the queue moved). */
+  announcePositions(department: string): Promise<void>;
   /** Ends the open event streams, so the server can close. */
   close(): void;
 }
@@ -65,6 +69,9 @@ const statusBody = z.strictObject({
   departments: z.array(z.string().min(1)).min(1, { message: 'choose at least one department (or set yourself away)' }).max(100).optional(),
 });
 const answersQuery = z.object({ q: z.string().trim().min(1, { message: 'type something to search for' }).max(200) });
+
+/** The rating buttons after a chat closes: the number first, so "4" typed works the same. */
+export const RATING_CHOICES = ['1 - Very poor', '2 - Poor', '3 - OK', '4 - Good', '5 - Very good'];
 
 /** Sign-in attempts allowed per name in a window before answering 429: slows password guessing. */
 export const LOGIN_LIMIT = { failures: 5, windowMinutes: 15 };
@@ -109,8 +116,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
    * A notice to the resident that must not undo what the agent did: a failure is logged (saying
    * `what` could not be sent) and reported as false, never thrown.
    */
-  const tell = (e: Escalation, text: string, what: string): Promise<boolean> =>
-    deps.sendToResident(e.reference, text).then(
+  const tell = (e: Escalation, message: string | Partial<Activity>, what: string): Promise<boolean> =>
+    deps.sendToResident(e.reference, message).then(
       () => true,
       (err: unknown) => {
         deps.log.error(`[console] escalation ${e.id}: could not tell the resident ${what}: ${String(err)}`);
@@ -118,12 +125,19 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       },
     );
 
-  /** The queue moved: tell everyone still waiting in that department their new place. */
+  /** The queue moved: tell everyone still waiting in that department their new place and wait. */
   const announcePositions = async (department: string, except: ReadonlySet<number> = new Set()) => {
     for (const w of queue.waiting([department])) {
       if (except.has(w.id)) continue;
       const position = queue.position(w.id);
-      if (position !== undefined) await tell(w, `You’re now number ${position} in the queue.`, 'their new place in the queue');
+      if (position === undefined) continue;
+      const wait = deps.waitMinutes(department, position);
+      const expect = !Number.isFinite(wait)
+        ? 'Someone will be with you as soon as they can.'
+        : wait < 1
+          ? 'Someone should be with you in a moment.'
+          : `The wait is about ${wait} minute${wait === 1 ? '' : 's'}.`;
+      await tell(w, `You’re now number ${position} in the queue. ${expect}`, 'their new place in the queue');
     }
   };
 
@@ -342,7 +356,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   );
 
   /** Ends a chat: closed by the agent, or handed back to the bot; the resident is told which. */
-  const endChat = (because: string, notice: (departmentName: string) => string) =>
+  const endChat = (because: string, notice: (departmentName: string) => string | Partial<Activity>) =>
     route(async (req, res) => {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
@@ -356,13 +370,21 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       res.send(200, { escalation: view(result.escalation) });
     });
 
-  server.post('/api/console/escalations/:id/close', endChat('closed-by-agent', (d) => `This chat has ended. Thank you for contacting ${d}.`));
+  // The closing message asks for a 1-5 rating; the desk takes the resident's answer (handoff/desk.ts).
+  server.post(
+    '/api/console/escalations/:id/close',
+    endChat('closed-by-agent', (d) => ({
+      type: 'message',
+      text: `This chat has ended. Thank you for contacting ${d}. How would you rate this chat, from 1 (very poor) to 5 (very good)?`,
+      suggestedActions: { to: [], actions: RATING_CHOICES.map((title) => ({ type: 'imBack', title, value: title })) },
+    })),
+  );
   server.post(
     '/api/console/escalations/:id/handback',
     endChat('handed-back', (d) => `${d} has handed you back to the council’s assistant. You can ask me another question.`),
   );
 
-  return { returnChats, close: () => streams.closeAll() };
+  return { returnChats, announcePositions, close: () => streams.closeAll() };
 }
 
 export { SESSION_COOKIE };

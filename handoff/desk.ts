@@ -1,6 +1,5 @@
 import type { Activity } from 'botbuilder';
 import type { Department } from '../knowledge/schema';
-import type { AgentStore } from './agents';
 import { admission, estimateWait, type LeaveMessageReason } from './capacity';
 import type { Contact } from './contact';
 import type { DeskEvents } from './events';
@@ -8,7 +7,6 @@ import { isOpen, replyBy, type BankHolidays } from './hours';
 import type { LiveMessageStore } from './liveMessages';
 import type { DutyRoster } from './presence';
 import type { Escalation, EscalationQueue, NewEscalation } from './queue';
-import type { SessionStore } from './sessions';
 import { redact } from './redact';
 import type { ConversationTranscriptStore } from './transcriptStore';
 
@@ -41,8 +39,6 @@ export interface LeftMessageRecord {
 
 export interface DeskDeps {
   queue: EscalationQueue;
-  agents: AgentStore;
-  sessions: SessionStore;
   /** Who is on duty: signed in, available, connected and taking the department (handoff/presence.ts). */
   presence: Pick<DutyRoster, 'onDuty'>;
   messages: LiveMessageStore;
@@ -133,6 +129,11 @@ export class HandoffDesk {
       recentHandlingMinutes: queue.handlingMinutes(department, new Date(now.getTime() - HANDLING_HISTORY_MS)),
       defaultHandlingMinutes: settings.defaultHandlingMinutes,
     });
+  }
+
+  /** The wait for a place in the department's line with the agents on duty now. */
+  waitFor(department: string, position: number, now: Date): number {
+    return this.estimateWait(department, position, this.agentsOnDuty(department, now), now);
   }
 
   /** When a message left now for the department can expect a reply (working hours only). */

@@ -35,8 +35,6 @@ describe('HandoffDesk', () => {
     const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
     desk = new HandoffDesk({
       queue,
-      agents,
-      sessions,
       presence: new DutyRoster({ presence: new SqlitePresenceStore(db, at(0)), sessions, agents, departments: () => kb.departments.keys(), graceSeconds: 120 }),
       messages: new SqliteLiveMessageStore(db),
       departments: () => kb.departments,

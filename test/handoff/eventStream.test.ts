@@ -158,6 +158,7 @@ describe('the event stream’s heartbeat and session', () => {
       queue: new SqliteEscalationQueue(db),
       messages: new SqliteLiveMessageStore(db),
       sendToResident: () => Promise.reject(new Error('no resident in this test')),
+      waitMinutes: () => 0,
       transcript: async () => [],
       departments: new Set(['waste']),
       departmentName: (id) => id,

@@ -155,9 +155,11 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(channel.texts()).toContain('Thanks, I have booked a collection for tomorrow.');
 
     expect((await console('POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
-    expect(channel.texts()).toContain('This chat has ended. Thank you for contacting Customer Services.');
+    const closing = channel.received[channel.received.length - 1]!.body;
+    expect(closing.text).toBe('This chat has ended. Thank you for contacting Customer Services. How would you rate this chat, from 1 (very poor) to 5 (very good)?');
+    expect((closing as { suggestedActions: { actions: { value: string }[] } }).suggestedActions.actions.map((a) => a.value)).toEqual(['1 - Very poor', '2 - Poor', '3 - OK', '4 - Good', '5 - Very good']);
     // A rating just after the close is stored against the chat, once.
-    expect(await resident('4')).toEqual(['Thank you for your rating. It helps us improve. Is there anything else I can help with?']);
+    expect(await resident('4 - Good')).toEqual(['Thank you for your rating. It helps us improve. Is there anything else I can help with?']);
     const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
     try {
       expect(new SqliteEscalationQueue(db).get(id)).toMatchObject({ status: 'closed', rating: 4 });
@@ -188,7 +190,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     const sentSince = channel.received.slice(before);
     expect(sentSince.map((r) => [r.path.split('/')[3], r.body.text])).toEqual([
       ['flow-6a', 'You are now chatting with Ann from Customer Services.'],
-      ['flow-6b', 'You’re now number 1 in the queue.'],
+      ['flow-6b', 'You’re now number 1 in the queue. Someone should be with you in a moment.'],
     ]);
     // Transferring the one left tells them where they have gone and their place there.
     const second = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
@@ -203,10 +205,19 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     await resident('cancel', 'flow-6b');
   });
 
-  it('lets a waiting resident leave the queue with "cancel"', async () => {
+  it('lets a waiting resident leave the queue with "cancel", and moves up the one behind', async () => {
     await resident('talk to a person', 'flow-2');
     expect((await resident('Yes, connect me', 'flow-2'))[0]).toMatch(/^You’re number 1 in the queue/);
+    await resident('talk to a person', 'flow-2b');
+    expect((await resident('Yes, connect me', 'flow-2b'))[0]).toMatch(/^You’re number 2 in the queue/);
+    const before = channel.received.length;
     expect(await resident('cancel', 'flow-2')).toEqual(['You’ve left the queue. Is there anything else I can help with?']);
+    // The announcement goes out after the turn, proactively: wait for it to land.
+    for (let i = 0; i < 100 && channel.received.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(channel.received.slice(before).map((r) => [r.path.split('/')[3], r.body.text])).toEqual([
+      ['flow-2b', 'You’re now number 1 in the queue. Someone should be with you in a moment.'],
+    ]);
+    await resident('cancel', 'flow-2b');
     expect((await console('GET', '/api/console/queue')).body.waiting).toEqual([]);
   });
 
