@@ -110,6 +110,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     waitSeconds: Math.max(0, Math.round(((e.pickedUpAt ? Date.parse(e.pickedUpAt) : now().getTime()) - Date.parse(e.queuedAt)) / 1000)),
     position: queue.position(e.id) ?? null,
     agentId: e.agentId ?? null,
+    rating: e.rating ?? null,
   });
 
   /**
@@ -361,6 +362,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       const { agent } = signedIn(req, true);
       const e = escalationFor(req, agent);
       mayChange(agent, e);
+      // A left message is closed by recording the reply sent, so the department's record is whole.
+      if (e.status === 'message') throw new HttpError(409, 'left-message', `Escalation ${e.id} is a left message: record the reply with POST /api/console/messages/${e.id}/answer.`);
       const result = queue.close(e.id, because, now());
       if (result.kind !== 'done') throw notOpen(result);
       events.publish({ type: 'closed', escalationId: e.id, department: e.department, because });

@@ -106,8 +106,9 @@ const MIGRATIONS = [
    CREATE INDEX escalations_serving ON escalations (status, department, priority DESC, queued_at, id);
    CREATE INDEX escalations_conversation ON escalations (conversation_id, status);`,
   `ALTER TABLE escalations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
-   ALTER TABLE escalations ADD COLUMN rating_declined INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX escalations_closed ON escalations (department, closed_at) WHERE status = 'closed';`,
+  // Migration 2 had been committed when this was needed: a new number, never an edit.
+  `ALTER TABLE escalations ADD COLUMN rating_declined INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface Row {

@@ -272,7 +272,9 @@ async function refreshChat() {
   const { escalation, transcript, messages } = await call('GET', `/api/console/escalations/${state.openId}`);
   state.openStatus = escalation.status;
   $('chat-title').textContent = `Conversation ${escalation.id}`;
-  $('chat-facts').textContent = `${departmentName(escalation.department)}, ${escalation.priority} priority, reason: ${escalation.reason}, ${escalation.status}, waited ${minutes(escalation.waitSeconds)}`;
+  $('chat-facts').textContent =
+    `${departmentName(escalation.department)}, ${escalation.priority} priority, reason: ${escalation.reason}, ${escalation.status}, waited ${minutes(escalation.waitSeconds)}` +
+    (escalation.rating ? `, rated ${escalation.rating} out of 5` : '');
   $('transcript').replaceChildren(
     ...transcript
       .filter((a) => a.type === 'message' && a.text)
@@ -373,6 +375,7 @@ function fact(list, term, value) {
 function leftMessageItem(m, draft) {
   const li = document.createElement('li');
   li.className = 'left-message';
+  li.id = `message-${m.id}`;
   const title = document.createElement('h3');
   title.textContent = `Message ${m.id} for ${m.departmentName}`;
   const facts = document.createElement('dl');
@@ -520,6 +523,19 @@ function connect() {
 
 // ---- Signing in and out ---------------------------------------------------------------------
 
+// Links in Teams cards and emails name a chat (#escalation-12) or a left message (#message-7).
+async function followLink() {
+  const chat = /^#escalation-(\d+)$/.exec(location.hash);
+  if (chat) return openChat(Number(chat[1]));
+  const message = /^#message-(\d+)$/.exec(location.hash);
+  if (!message) return;
+  await refreshLeftMessages();
+  const item = document.getElementById(`message-${message[1]}`);
+  if (!item) return say(`Message ${message[1]} is not open for your departments.`);
+  item.setAttribute('tabindex', '-1');
+  item.focus();
+}
+
 async function signedIn(agent, csrfToken) {
   api.csrf = csrfToken;
   state.agent = agent;
@@ -532,6 +548,7 @@ async function signedIn(agent, csrfToken) {
   $('agent-name').textContent = `${agent.name} (${agent.departments.map(departmentName).join(', ')})`;
   showLive(false);
   connect();
+  await followLink();
   state.tick = setInterval(() => {
     renderQueue();
     checkLongWaits();

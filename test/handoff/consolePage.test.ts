@@ -232,4 +232,20 @@ describe('the console page in a real browser', () => {
     expect(await announced()).toBe('A chat for Customer Services is still waiting (6 min).');
     await tab.close();
   }, 30_000);
+
+  it('opens the chat a link names (#escalation-N, as in the Teams card) once the agent has signed in', async () => {
+    // The chat that joined the queue earlier, for Customer Services (Ann's): its id from the API.
+    const login = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann', password: 'ann-password-1' }) });
+    const queue = await fetch(`${url}/api/console/queue`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
+    const waiting = ((await queue.json()) as { waiting: { id: number; department: string }[] }).waiting;
+    const id = waiting.find((e) => e.department === 'customer-services')!.id;
+    const tab = await browser.newPage();
+    await tab.goto(`${url}/console#escalation-${id}`);
+    await tab.getByLabel('Name').fill('Ann');
+    await tab.getByLabel('Password').fill('ann-password-1');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('heading', { name: `Conversation ${id}` }).waitFor();
+    expect(await tab.evaluate('document.activeElement.id')).toBe('chat-title');
+    await tab.close();
+  }, 30_000);
 });
