@@ -35,7 +35,8 @@ describe('console API over real HTTP', () => {
     agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
     agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
     const queue = new SqliteEscalationQueue(db);
-    const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: 'http://localhost:9' });
+    // Notices to these residents land in the stand-in channel (a closed port would make botbuilder retry for seconds).
+    const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: `resident-${id}` } });
     ids = {
       waste: queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock).escalation.id,
       housing: queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock).escalation.id,
@@ -144,6 +145,7 @@ describe('console API over real HTTP', () => {
           waitSeconds: (clock.getTime() - Date.parse('2026-11-25T10:00:00Z')) / 1000,
           position: 1,
           agentId: null,
+          rating: null,
         },
         expect.objectContaining({ id: ids.chat, position: 2 }),
       ],
@@ -229,8 +231,9 @@ describe('console API over real HTTP', () => {
 
     const sent = await call(ann, 'POST', route, { text: 'Hello, I am Ann from Waste and Recycling. How can I help?' });
     expect(sent).toMatchObject({ status: 200, body: { message: { author: 'agent', text: 'Hello, I am Ann from Waste and Recycling. How can I help?', deliveredAt: expect.any(String) } } });
-    // Earlier tests moved the queue, so this resident also heard their place: look at the chat itself.
-    expect(channel.received.filter((r) => !r.body.text?.startsWith('You’re now number'))).toEqual([
+    // Earlier tests moved the queue, so this resident also heard their place, and other residents
+    // heard of their pick-ups and transfers: look at the chat itself.
+    expect(channel.received.filter((r) => r.path.startsWith('/v3/conversations/c-chat/') && !r.body.text?.startsWith('You’re now number'))).toEqual([
       // The pick-up told the resident who has joined.
       { path: expect.stringMatching(/^\/v3\/conversations\/c-chat\/activities/), body: expect.objectContaining({ text: 'You are now chatting with Ann from Waste and Recycling.' }) },
       // "Send to conversation" or "reply to activity": both are the Bot Connector API.
