@@ -8,6 +8,7 @@ import type { LiveMessageStore } from './liveMessages';
 import type { DutyRoster } from './presence';
 import type { Escalation, EscalationQueue, NewEscalation } from './queue';
 import { redact } from './redact';
+import { stateOf, transition } from './states';
 import type { ConversationTranscriptStore } from './transcriptStore';
 
 /**
@@ -176,13 +177,14 @@ export class HandoffDesk {
   residentMessage(conversationId: string, text: string, now: Date): ResidentTurn {
     const { queue } = this.deps;
     const open = queue.openFor(conversationId);
-    if (!open) return this.rating(conversationId, text, now);
-    if (open.status === 'active') {
+    const state = stateOf(open);
+    if (!open || state === 'bot') return this.rating(conversationId, text, now);
+    if (state === 'agent') {
       this.deps.messages.add({ escalationId: open.id, author: 'resident', text }, now);
       this.deps.events.publish({ type: 'resident-message', escalationId: open.id, department: open.department, ...(open.agentId && { agentId: open.agentId }) });
       return { kind: 'to-agent' };
     }
-    if (CANCEL.test(text)) {
+    if (CANCEL.test(text) && transition(state, 'cancel').kind === 'moved') {
       queue.close(open.id, 'cancelled-by-resident', now);
       this.deps.events.publish({ type: 'closed', escalationId: open.id, department: open.department, because: 'cancelled-by-resident' });
       return { kind: 'left-queue' };

@@ -48,3 +48,14 @@ export function transition(state: HandoffState, event: HandoffEvent): Transition
   const to = MOVES[state][event];
   return to ? { kind: 'moved', from: state, to } : { kind: 'refused', from: state, event };
 }
+
+/**
+ * Where a conversation is, from its open escalation (handoff/queue.ts): none, or a closed one, is
+ * the bot's; waiting and active are the queue's. `leaving-message` is the bot collecting the
+ * message (bot/state.ts), so the queue never reports it.
+ */
+export function stateOf(open: { status: 'waiting' | 'active' | 'closed' | 'message' } | undefined): HandoffState {
+  if (open?.status === 'waiting') return 'waiting';
+  if (open?.status === 'active') return 'agent';
+  return 'bot';
+}

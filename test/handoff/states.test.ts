@@ -1,4 +1,4 @@
-import { HANDOFF_EVENTS, HANDOFF_STATES, transition, type HandoffEvent, type HandoffState } from '../../handoff/states';
+import { HANDOFF_EVENTS, HANDOFF_STATES, stateOf, transition, type HandoffEvent, type HandoffState } from '../../handoff/states';
 
 // Every (state, event) pair, with where it must lead: '-' means refused.
 const TABLE: Record<HandoffState, Record<HandoffEvent, HandoffState | '-'>> = {
@@ -19,5 +19,15 @@ describe('handoff state machine', () => {
     const result = transition(state, event);
     if (expected === '-') expect(result).toEqual({ kind: 'refused', from: state, event });
     else expect(result).toEqual({ kind: 'moved', from: state, to: expected });
+  });
+});
+
+describe('stateOf', () => {
+  it('reads a conversation’s state from its open escalation', () => {
+    expect(stateOf(undefined)).toBe('bot');
+    expect(stateOf({ status: 'waiting' })).toBe('waiting');
+    expect(stateOf({ status: 'active' })).toBe('agent');
+    expect(stateOf({ status: 'closed' })).toBe('bot');
+    expect(stateOf({ status: 'message' })).toBe('bot');
   });
 });
