@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
@@ -15,7 +16,7 @@ import { loadKnowledgeBase } from '../../knowledge/loader';
 import { Matcher } from '../../knowledge/matcher';
 import { loadWordVectors } from '../../knowledge/wordVectors';
 
-export const FIXTURE_KB = path.resolve(__dirname, '..', 'fixtures', 'kb', 'valid');
+export { FIXTURE_KB };
 /** Wednesday 25 November 2026, mid-morning in London. */
 export const NOW = new Date('2026-11-25T10:00:00Z');
 

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import restify from 'restify';
 import { SMTPServer } from 'smtp-server';
-import { loadConfig } from '../../bot/config';
 import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
@@ -14,39 +10,16 @@ import { SqliteLeftMessageStore, type Contact } from '../../handoff/leftMessages
 import { mountMessagesApi } from '../../handoff/messagesApi';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { FIXTURE_KB } from '../bot/harness';
+import { silentLog, startApp, testConfig, withDatabase } from '../app';
+import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
+import { listenLocally, startHttpServer } from '../localServer';
+import { tempDbFile } from '../tempDb';
+import { call, login } from './consoleClient';
 import { startStandInChannel } from './standInChannel';
 
-const silent = { info: () => undefined, error: () => undefined };
 /** Thursday 26 November 2026, 9am in London: the morning after the messages were left. */
 const clock = new Date('2026-11-26T09:00:00Z');
 const evening = (minutes: number) => new Date(Date.parse('2026-11-25T19:00:00Z') + minutes * 60_000);
-
-interface Client {
-  cookie?: string;
-  csrf?: string;
-}
-
-async function call(url: string, client: Client, method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: {
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-      ...(client.cookie && { cookie: client.cookie }),
-      ...(client.csrf && { 'x-csrf-token': client.csrf }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined, setCookie: res.headers.get('set-cookie') };
-}
-
-async function login(url: string, name: string, password: string): Promise<Client> {
-  const res = await call(url, {}, 'POST', '/api/console/login', { name, password });
-  expect(res.status).toBe(200);
-  return { cookie: res.setCookie!.split(';')[0], csrf: res.body!.csrfToken };
-}
 
 /** Agents and left messages written into a database file before (or beside) the app. */
 function seed(file: string) {
@@ -83,13 +56,11 @@ describe('left messages in the console API, over real HTTP', () => {
   let ids: ReturnType<typeof seed>['ids'];
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
+    const config = testConfig();
     const seeded = seed(config.databaseFile);
     ids = seeded.ids;
     seeded.db.close();
-    app = createApp(config, { now: () => clock, log: silent });
-    url = await app.listen();
+    ({ app, url } = await startApp(config, { now: () => clock }));
   });
   afterAll(() => app.close());
 
@@ -205,29 +176,23 @@ describe('the app delivers left messages on its own', () => {
   it('posts a waiting delivery to the configured webhook soon after it starts', async () => {
     let got!: (body: { headers: http.IncomingHttpHeaders; body: string }) => void;
     const received = new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve) => (got = resolve));
-    const hook = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        // Not writeHead(...).end(): restify, loaded in this file, patches writeHead to return nothing.
-        res.statusCode = 204;
-        res.end();
-        got({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
+    const hook = await startHttpServer(({ headers, body }) => {
+      got({ headers, body });
+      return { status: 204 };
     });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/crm`;
 
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_MESSAGE_WEBHOOK_URL: hookUrl, PARLEY_MESSAGE_WEBHOOK_SECRET: 's3cret' });
-    const db = openDatabase(config.databaseFile);
-    const queue = new SqliteEscalationQueue(db);
-    const store = new SqliteLeftMessageStore(db);
-    const e = queue.leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
-    store.add({ escalationId: e.id, question: 'Bin missed', contact: { kind: 'email', value: 'pat@example.com' }, deliveries: [{ channel: 'webhook', payload: { escalationId: e.id } }] }, evening(0));
-    db.close();
+    const config = testConfig({ PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`, PARLEY_MESSAGE_WEBHOOK_SECRET: 's3cret' });
+    const e = withDatabase(config, (db) => {
+      const left = new SqliteEscalationQueue(db).leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
+      new SqliteLeftMessageStore(db).add(
+        { escalationId: left.id, question: 'Bin missed', contact: { kind: 'email', value: 'pat@example.com' }, deliveries: [{ channel: 'webhook', payload: { escalationId: left.id } }] },
+        evening(0),
+      );
+      return left;
+    });
 
-    const app = createApp(config, { now: () => clock, log: silent });
+    // Not listening: the delivery worker starts with the app.
+    const app = createApp(config, { now: () => clock, log: silentLog });
     try {
       const { headers, body } = await received;
       expect(JSON.parse(body)).toEqual({ escalationId: e.id });
@@ -236,35 +201,32 @@ describe('the app delivers left messages on its own', () => {
     } finally {
       // close() waits for the worker's run, so the delivery is marked before the file closes.
       await app.close();
-      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      await hook.close();
     }
-    const after = openDatabase(config.databaseFile);
-    const delivered = new SqliteLeftMessageStore(after).deliveries([e.id]).get(e.id);
+    const delivered = withDatabase(config, (db) => new SqliteLeftMessageStore(db).deliveries([e.id]).get(e.id));
     expect(delivered).toEqual([expect.objectContaining({ deliveredAt: clock.toISOString(), attempts: 1 })]);
-    after.close();
   });
 });
 
 describe('answering a left message tells the live stream', () => {
   it('publishes message-answered with the id and department, never the words', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
-    const { db, agents, queue, store, ids } = seed(path.join(dir, 'parley.sqlite'));
+    const { db, agents, queue, store, ids } = seed(tempDbFile());
     const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
     const events = new InProcessDeskEvents();
     const heard: DeskEvent[] = [];
     events.subscribe((e) => heard.push(e));
     const server = restify.createServer();
     server.use(restify.plugins.bodyParser());
-    mountMessagesApi(server, { agents, sessions, queue, leftMessages: store, events, departmentName: (d) => d, now: () => clock, log: silent });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    mountMessagesApi(server, { agents, sessions, queue, leftMessages: store, events, departmentName: (d) => d, now: () => clock, log: silentLog });
+    const listening = await listenLocally(server);
+    const url = listening.origin;
     try {
       const { token, session } = sessions.create(agents.get('Ann')!.id, clock);
       const ann = { cookie: `parley_session=${token}`, csrf: session.csrfToken };
       expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Booked a return visit' })).status).toBe(200);
       expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Again' })).status).toBe(409);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
     }
     expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
     expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
@@ -292,52 +254,21 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const posts: string[] = [];
-    const hook = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        posts.push(Buffer.concat(chunks).toString('utf8'));
-        res.statusCode = 200;
-        res.end();
-      });
+    const hook = await startHttpServer(({ body }) => {
+      posts.push(body);
+      return { status: 200 };
     });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const channel = await startStandInChannel();
 
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-messages-'));
-    const config = loadConfig({
-      PORT: '0',
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_KNOWLEDGE_DIR: FIXTURE_KB,
+    const config = testConfig({
       PARLEY_SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
       PARLEY_SMTP_FROM: 'Parley <parley@testshire.example>',
-      PARLEY_MESSAGE_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/crm`,
+      PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`,
     });
-    const db = openDatabase(config.databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday);
-    db.close();
-    const app = createApp(config, { now: () => wednesday, log: silent });
-    const url = await app.listen();
-    let n = 0;
-    const resident = async (text: string) => {
-      const res = await fetch(`${url}/api/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          type: 'message',
-          id: `m${++n}`,
-          text,
-          channelId: 'test',
-          serviceUrl: channel.serviceUrl,
-          from: { id: 'resident-1', role: 'user' },
-          recipient: { id: 'parley', role: 'bot' },
-          conversation: { id: 'leaves-a-message' },
-          deliveryMode: 'expectReplies',
-        }),
-      });
-      expect(res.status).toBe(200);
-      return ((await res.json()) as { activities: { type: string; text?: string }[] }).activities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
-    };
+    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
+    const { app, url } = await startApp(config, { now: () => wednesday });
+    const resident = async (text: string) =>
+      messageTexts(await repliesTo(url, residentMessage(text, { conversation: 'leaves-a-message', serviceUrl: channel.serviceUrl, from: 'resident-1' })));
 
     try {
       await resident('talk to a person');
@@ -383,7 +314,7 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
     } finally {
       await app.close();
       await channel.close();
-      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      await hook.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     }
   });

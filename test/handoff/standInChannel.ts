@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpServer } from '../localServer';
 
 /**
  * A stand-in for the resident's channel: the Bot Connector endpoint a conversation's serviceUrl
@@ -20,24 +19,10 @@ export async function startStandInChannel(): Promise<StandInChannel> {
     texts: () => channel.received.map((r) => r.body.text ?? ''),
     failing: false,
   };
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      // Separate calls: restify patches ServerResponse, and its writeHead does not chain.
-      if (channel.failing) {
-        res.statusCode = 400;
-        res.end();
-        return;
-      }
-      channel.received.push({ path: req.url ?? '', body: JSON.parse(raw || '{}') });
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: `sent-${channel.received.length}` }));
-    });
+  const server = await startHttpServer(({ path, body }) => {
+    if (channel.failing) return { status: 400 };
+    channel.received.push({ path, body: JSON.parse(body || '{}') });
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `sent-${channel.received.length}` }) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(channel, {
-    serviceUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
+  return Object.assign(channel, { serviceUrl: `${server.origin}/`, close: server.close });
 }
