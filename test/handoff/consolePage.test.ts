@@ -1,19 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../bot/config';
-import { openDatabase } from '../../bot/db';
-import { createApp, type App } from '../../bot/index';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { FIXTURE_KB } from '../bot/harness';
+import { startApp, testConfig, withDatabase } from '../app';
+import { repliesTo, residentMessage } from '../bot/residentClient';
+import { launchChromium } from '../chromium';
+import { call, login } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
-// The real Chromium from Debian (.ci/run installs it), driven by playwright-core: no browser download.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCRIPT = '<script>window.__pwned = true</script>';
 // A Monday morning: Waste and Customer Services are both open in the fixture knowledge base.
 const CLOCK = new Date('2026-11-23T10:00:00Z');
@@ -29,68 +25,43 @@ describe('the console page in a real browser', () => {
   let wasteChat: number;
   let leftMessage: number;
 
-  let n = 0;
-  async function resident(text: string, conversation: string) {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: `r${++n}`,
-        // The channel's clock, set to the server's: the transcript then comes before the pick-up.
-        timestamp: clock.toISOString(),
-        text,
-        channelId: 'test',
-        serviceUrl: channel.serviceUrl,
-        from: { id: `resident-${conversation}`, role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: conversation },
-        deliveryMode: 'expectReplies',
-      }),
-    });
-    expect(res.status).toBe(200);
-  }
+  // The channel's clock, set to the server's: the transcript then comes before the pick-up.
+  const resident = (text: string, conversation: string) => repliesTo(url, residentMessage(text, { conversation, serviceUrl: channel.serviceUrl, timestamp: clock }));
 
-  async function signIn() {
-    await page.getByLabel('Name').fill('Ann');
-    await page.getByLabel('Password').fill('ann-password-1');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+  /** Signs Ann in on the console page open in `tab`. */
+  async function signIn(tab: Page) {
+    await tab.getByLabel('Name').fill('Ann');
+    await tab.getByLabel('Password').fill('ann-password-1');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
   }
 
   beforeAll(async () => {
     channel = await startStandInChannel();
     const serviceUrl = channel.serviceUrl;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-page-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
-    const db = openDatabase(config.databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
-    const queue = new SqliteEscalationQueue(db);
-    const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
-    wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
-    // A message left last night, through the same stores the bot uses.
-    const left = queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
-    leftMessage = left.id;
-    new SqliteLeftMessageStore(db).add(
-      {
-        escalationId: left.id,
-        question: `My green bin was missed again ${SCRIPT}`,
-        contact: { kind: 'email', value: 'resident@example.com' },
-        replyBy: new Date('2026-11-24T10:00:00Z'),
-        deliveries: [],
-      },
-      new Date('2026-11-22T21:00:00Z'),
-    );
-    db.close();
-    app = createApp(config, { now: () => clock, log: { info: () => undefined, error: () => undefined } });
-    url = await app.listen();
+    const config = testConfig();
+    withDatabase(config, (db) => {
+      new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
+      const queue = new SqliteEscalationQueue(db);
+      const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
+      wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
+      // A message left last night, through the same stores the bot uses.
+      const left = queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
+      leftMessage = left.id;
+      new SqliteLeftMessageStore(db).add(
+        {
+          escalationId: left.id,
+          question: `My green bin was missed again ${SCRIPT}`,
+          contact: { kind: 'email', value: 'resident@example.com' },
+          replyBy: new Date('2026-11-24T10:00:00Z'),
+          deliveries: [],
+        },
+        new Date('2026-11-22T21:00:00Z'),
+      );
+    });
+    ({ app, url } = await startApp(config, { now: () => clock }));
     // The resident's conversation before the handoff, with a script in it.
     await resident(`my bin was missed ${SCRIPT}`, 'c-web');
-    browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   }, 60_000);
 
@@ -102,7 +73,7 @@ describe('the console page in a real browser', () => {
 
   it('lets an agent sign in, open a waiting chat, read the transcript, pick it up and reply', async () => {
     await page.goto(`${url}/console`);
-    await signIn();
+    await signIn(page);
 
     await page.getByRole('heading', { name: 'Waiting (1)' }).waitFor();
     expect(await page.title()).toBe('(1) Parley console');
@@ -199,7 +170,7 @@ describe('the console page in a real browser', () => {
     await page.getByLabel('Away').check();
     await page.getByText('You are away').waitFor();
     await page.reload();
-    await signIn();
+    await signIn(page);
     await page.getByRole('heading', { name: /^Waiting/ }).waitFor();
     // The status arrives with the queue, just after the stream opens.
     await page.waitForFunction("document.getElementById('away').checked");
@@ -213,9 +184,7 @@ describe('the console page in a real browser', () => {
     const tab = await browser.newPage();
     await tab.clock.install();
     await tab.goto(`${url}/console`);
-    await tab.getByLabel('Name').fill('Ann');
-    await tab.getByLabel('Password').fill('ann-password-1');
-    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(tab);
     await tab.getByRole('heading', { name: 'Waiting (1)' }).waitFor();
     // Away agents are not alerted; the previous test left Ann away.
     await tab.getByLabel('Available').check();
@@ -235,15 +204,12 @@ describe('the console page in a real browser', () => {
 
   it('opens the chat a link names (#escalation-N, as in the Teams card) once the agent has signed in', async () => {
     // The chat that joined the queue earlier, for Customer Services (Ann's): its id from the API.
-    const login = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann', password: 'ann-password-1' }) });
-    const queue = await fetch(`${url}/api/console/queue`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
-    const waiting = ((await queue.json()) as { waiting: { id: number; department: string }[] }).waiting;
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const waiting = (await call(url, ann, 'GET', '/api/console/queue')).body!.waiting as { id: number; department: string }[];
     const id = waiting.find((e) => e.department === 'customer-services')!.id;
     const tab = await browser.newPage();
     await tab.goto(`${url}/console#escalation-${id}`);
-    await tab.getByLabel('Name').fill('Ann');
-    await tab.getByLabel('Password').fill('ann-password-1');
-    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(tab);
     await tab.getByRole('heading', { name: `Conversation ${id}` }).waitFor();
     expect(await tab.evaluate('document.activeElement.id')).toBe('chat-title');
     await tab.close();

@@ -1,11 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import restify from 'restify';
-import { loadConfig } from '../../bot/config';
 import { openDatabase, type Db } from '../../bot/db';
-import { createApp, type App } from '../../bot/index';
+import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { mountConsoleApi, type ConsoleApi } from '../../handoff/consoleApi';
 import { InProcessDeskEvents, type DeskEvents } from '../../handoff/events';
@@ -13,17 +8,12 @@ import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { FIXTURE_KB } from '../bot/harness';
+import { silentLog, startApp, testConfig, withDatabase } from '../app';
+import { repliesTo, residentMessage } from '../bot/residentClient';
+import { listenLocally, type LocalServer } from '../localServer';
+import { call, login } from './consoleClient';
 import { openSse, type SseClient } from './sseClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
-
-const silent = { info: () => undefined, error: () => undefined };
-
-async function login(url: string, name: string, password: string) {
-  const res = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
-  expect(res.status).toBe(200);
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
-}
 
 describe('GET /api/console/events through the whole app', () => {
   // A Wednesday morning: Customer Services is open in the fixture knowledge base.
@@ -35,15 +25,13 @@ describe('GET /api/console/events through the whole app', () => {
 
   beforeAll(async () => {
     channel = await startStandInChannel();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-events-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
-    const db = openDatabase(config.databaseFile);
-    const agents = new SqliteAgentStore(db);
-    agents.add({ name: 'Cas', departments: ['customer-services'], password: 'cas-password-1' }, clock);
-    agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
-    db.close();
-    app = createApp(config, { now: () => clock, log: silent });
-    url = await app.listen();
+    const config = testConfig();
+    withDatabase(config, (db) => {
+      const agents = new SqliteAgentStore(db);
+      agents.add({ name: 'Cas', departments: ['customer-services'], password: 'cas-password-1' }, clock);
+      agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
+    });
+    ({ app, url } = await startApp(config, { now: () => clock }));
   });
   afterAll(async () => {
     for (const s of streams) s.close();
@@ -57,25 +45,7 @@ describe('GET /api/console/events through the whole app', () => {
     return s;
   }
 
-  let n = 0;
-  async function resident(text: string, conversation: string) {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: `r${++n}`,
-        text,
-        channelId: 'test',
-        serviceUrl: channel.serviceUrl,
-        from: { id: `resident-${conversation}`, role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: conversation },
-        deliveryMode: 'expectReplies',
-      }),
-    });
-    expect(res.status).toBe(200);
-  }
+  const resident = (text: string, conversation: string) => repliesTo(url, residentMessage(text, { conversation, serviceUrl: channel.serviceUrl }));
 
   it('refuses a stream without a session (401, JSON)', async () => {
     const s = await stream();
@@ -100,16 +70,10 @@ describe('GET /api/console/events through the whole app', () => {
     expect(queued.data).toEqual({ type: 'queued', escalationId: expect.any(Number), department: 'customer-services', priority: 'normal' });
     const id = (queued.data as { escalationId: number }).escalationId;
 
-    const pickup = await fetch(`${url}/api/console/escalations/${id}/pickup`, { method: 'POST', headers: { cookie: cas.cookie, 'x-csrf-token': cas.csrf } });
-    expect(pickup.status).toBe(200);
+    expect((await call(url, cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
     expect((await casStream.next((e) => e.event === 'picked-up')).data).toEqual({ type: 'picked-up', escalationId: id, department: 'customer-services', agentId: '1' });
 
-    const transfer = await fetch(`${url}/api/console/escalations/${id}/transfer`, {
-      method: 'POST',
-      headers: { cookie: cas.cookie, 'x-csrf-token': cas.csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ department: 'housing' }),
-    });
-    expect(transfer.status).toBe(200);
+    expect((await call(url, cas, 'POST', `/api/console/escalations/${id}/transfer`, { department: 'housing' })).status).toBe(200);
     const moved = { type: 'transferred', escalationId: id, from: 'customer-services', department: 'housing' };
     expect((await halStream.next((e) => e.event === 'transferred')).data).toEqual(moved);
     // The one hub delivers in order: by the transfer, Hal would have had the earlier events if sent.
@@ -123,8 +87,8 @@ describe('GET /api/console/events through the whole app', () => {
 describe('the event stream’s heartbeat and session', () => {
   const clock = { now: new Date('2026-11-25T10:00:00Z') };
   let db: Db;
-  let server: restify.Server;
   let api: ConsoleApi;
+  let server: LocalServer;
   let url: string;
   let sessions: SqliteSessionStore;
   let presence: SqlitePresenceStore;
@@ -150,9 +114,9 @@ describe('the event stream’s heartbeat and session', () => {
         };
       },
     };
-    server = restify.createServer();
-    server.use(restify.plugins.bodyParser());
-    api = mountConsoleApi(server, {
+    const restifyServer = restify.createServer();
+    restifyServer.use(restify.plugins.bodyParser());
+    api = mountConsoleApi(restifyServer, {
       agents,
       sessions,
       queue: new SqliteEscalationQueue(db),
@@ -163,7 +127,7 @@ describe('the event stream’s heartbeat and session', () => {
       departments: new Set(['waste']),
       departmentName: (id) => id,
       now: () => clock.now,
-      log: silent,
+      log: silentLog,
       secureCookie: false,
       events,
       presence,
@@ -173,12 +137,12 @@ describe('the event stream’s heartbeat and session', () => {
       // Short enough for the test to see several, without waiting on any particular timing.
       stream: { heartbeatMs: 20 },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listenLocally(restifyServer);
+    url = server.origin;
   });
   afterAll(async () => {
     api.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
     db.close();
   });
 

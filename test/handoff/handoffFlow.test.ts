@@ -1,13 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../bot/config';
-import { openDatabase } from '../../bot/db';
-import { createApp, type App } from '../../bot/index';
+import type { Activity } from 'botbuilder';
+import type { Config } from '../../bot/config';
+import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { FIXTURE_KB } from '../bot/harness';
+import { startApp, testConfig, withDatabase } from '../app';
+import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
+import { call, login, type SignedIn } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 // Wednesday 25 November 2026, 10:00 in London: the fixture's Customer Services is open.
@@ -16,23 +15,17 @@ let clock = new Date('2026-11-25T10:00:00Z');
 describe('a resident reaches a person and back, over real HTTP', () => {
   let app: App;
   let url: string;
-  let serviceUrl: string;
-  let dataDir: string;
+  let config: Config;
   let channel: StandInChannel;
 
   async function start() {
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
-    app = createApp(config, { now: () => clock, log: { info: () => undefined, error: () => undefined } });
-    url = await app.listen();
+    ({ app, url } = await startApp(config, { now: () => clock }));
   }
 
   beforeAll(async () => {
     channel = await startStandInChannel();
-    serviceUrl = channel.serviceUrl;
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-flow-'));
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock);
-    db.close();
+    config = testConfig();
+    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock));
     await start();
   });
   afterAll(async () => {
@@ -40,38 +33,14 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     await channel.close();
   });
 
-  let n = 0;
+  /** What the bot sent in the last turn, events included. */
+  let lastActivities: Partial<Activity>[] = [];
   async function resident(text: string, conversation = 'flow-1'): Promise<string[]> {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: `r${++n}`,
-        text,
-        channelId: 'test',
-        serviceUrl,
-        from: { id: `resident-${conversation}`, role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: conversation },
-        deliveryMode: 'expectReplies',
-      }),
-    });
-    expect(res.status).toBe(200);
-    lastActivities = ((await res.json()) as { activities: Record<string, any>[] }).activities;
-    return lastActivities.filter((a) => a.type === 'message').map((a) => a.text ?? '');
+    lastActivities = await repliesTo(url, residentMessage(text, { conversation, serviceUrl: channel.serviceUrl }));
+    return messageTexts(lastActivities);
   }
-  let lastActivities: Record<string, any>[] = [];
 
-  let agent: { cookie: string; csrf: string };
-  async function console(method: string, route: string, body?: unknown) {
-    const res = await fetch(`${url}${route}`, {
-      method,
-      headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, any> };
-  }
+  let agent: SignedIn;
 
   it('takes a message when nobody is signed in: question, contact checked, reply-by, stored for the department', async () => {
     await resident('talk to a person', 'flow-0');
@@ -79,7 +48,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(await resident('Yes, connect me', 'flow-0')).toEqual([
       'Nobody from Customer Services can join this chat right now. You can leave a message and Customer Services will reply by Thursday 26 November at 9:30am. Would you like to leave a message?',
     ]);
-    expect(lastActivities[0]!.suggestedActions.actions.map((a: { title: string }) => a.title)).toEqual(['Leave a message', 'No thanks']);
+    expect(lastActivities[0]!.suggestedActions!.actions.map((a) => a.title)).toEqual(['Leave a message', 'No thanks']);
     expect((await resident('Leave a message', 'flow-0'))[0]).toMatch(/^What would you like to tell Customer Services\?/);
     expect(await resident('My bin at BK3 4TN was missed. Card 4111 1111 1111 1111 was charged twice.', 'flow-0')).toEqual([
       'How should they reply to you? Please type your email address or a UK phone number.',
@@ -89,8 +58,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(left).toMatch(/^Thank you\. Your message has gone to Customer Services\. Your reference is M\d+\. They will reply by Thursday 26 November at 9:30am, by email to j\*\*\*@example\.org\.$/);
 
     // Stored for the department, never in the live queue: question redacted but for the postcode, contact as given.
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
-    try {
+    withDatabase(config, (db) => {
       const [message] = new SqliteEscalationQueue(db).messages(['customer-services']);
       expect(message).toMatchObject({ conversationId: 'flow-0', status: 'message', reason: 'nobody-on-duty', summary: 'Asked for a person (asked)' });
       expect(`M${message!.id}`).toBe(/reference is (M\d+)/.exec(left)![1]);
@@ -100,9 +68,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
         replyBy: '2026-11-26T09:30:00.000Z',
       });
       expect(new SqliteEscalationQueue(db).waiting()).toEqual([]);
-    } finally {
-      db.close();
-    }
+    });
     // The conversation is the bot's again.
     expect((await resident('how do I pay my council tax', 'flow-0'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
@@ -115,8 +81,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   });
 
   it('queues the resident when an agent is on duty, relays both ways, and hands back to the bot at close', async () => {
-    const login = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann Smith', password: 'ann-password-1' }) });
-    agent = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
+    agent = await login(url, 'Ann Smith', 'ann-password-1');
 
     await resident('talk to a person');
     expect(await resident('Yes, connect me')).toEqual([
@@ -125,7 +90,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     // The standard Bot Framework handoff event follows, with the conversation so far, redacted.
     const handoff = lastActivities.find((a) => a.type === 'event');
     expect(handoff).toMatchObject({ name: 'handoff.initiate', value: { department: 'customer-services', priority: 'normal', reason: 'asked' } });
-    const transcript = handoff!.attachments[0].content.activities as { text?: string; from: { role?: string } }[];
+    const transcript = handoff!.attachments![0]!.content.activities as { text?: string; from: { role?: string } }[];
     expect(transcript.map((a) => a.text)).toEqual(expect.arrayContaining(['talk to a person', 'Yes, connect me']));
     expect(transcript[transcript.length - 1]).toMatchObject({ text: 'Yes, connect me', from: { role: 'user' } });
 
@@ -137,44 +102,39 @@ describe('a resident reaches a person and back, over real HTTP', () => {
       'You’re number 1 in the queue. Someone will be with you as soon as they can. You can type cancel to leave the queue.',
     ]);
 
-    const queue = await console('GET', '/api/console/queue');
-    const waiting = queue.body.waiting as { id: number; summary: string; department: string }[];
+    const queue = await call(url, agent, 'GET', '/api/console/queue');
+    const waiting = queue.body!.waiting as { id: number; summary: string; department: string }[];
     expect(waiting).toHaveLength(1);
     expect(waiting[0]).toMatchObject({ department: 'customer-services', summary: 'Asked for a person (asked)' });
     const id = waiting[0]!.id;
 
-    expect(await console('POST', `/api/console/escalations/${id}/pickup`)).toMatchObject({ status: 200, body: { residentNotified: true } });
+    expect(await call(url, agent, 'POST', `/api/console/escalations/${id}/pickup`)).toMatchObject({ status: 200, body: { residentNotified: true } });
     expect(channel.texts()).toContain('You are now chatting with Ann from Customer Services.');
 
     // The resident's words now go to Ann, not the bot, redacted as they are stored.
     expect(await resident('my number is 07700 900123, the bin was not emptied')).toEqual([]);
-    const view = await console('GET', `/api/console/escalations/${id}`);
-    expect(view.body.messages.map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([['resident', 'my number is [phone], the bin was not emptied']]);
+    const view = await call(url, agent, 'GET', `/api/console/escalations/${id}`);
+    expect(view.body!.messages.map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([['resident', 'my number is [phone], the bin was not emptied']]);
 
-    await console('POST', `/api/console/escalations/${id}/messages`, { text: 'Thanks, I have booked a collection for tomorrow.' });
+    await call(url, agent, 'POST', `/api/console/escalations/${id}/messages`, { text: 'Thanks, I have booked a collection for tomorrow.' });
     expect(channel.texts()).toContain('Thanks, I have booked a collection for tomorrow.');
 
-    expect((await console('POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
+    expect((await call(url, agent, 'POST', `/api/console/escalations/${id}/close`)).status).toBe(200);
     const closing = channel.received[channel.received.length - 1]!.body;
     expect(closing.text).toBe('This chat has ended. Thank you for contacting Customer Services. How would you rate this chat, from 1 (very poor) to 5 (very good)?');
     expect((closing as { suggestedActions: { actions: { value: string }[] } }).suggestedActions.actions.map((a) => a.value)).toEqual(['1 - Very poor', '2 - Poor', '3 - OK', '4 - Good', '5 - Very good']);
     // A rating just after the close is stored against the chat, once.
     expect(await resident('4 - Good')).toEqual(['Thank you for your rating. It helps us improve. Is there anything else I can help with?']);
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
-    try {
-      expect(new SqliteEscalationQueue(db).get(id)).toMatchObject({ status: 'closed', rating: 4 });
-    } finally {
-      db.close();
-    }
+    expect(withDatabase(config, (db) => new SqliteEscalationQueue(db).get(id))).toMatchObject({ status: 'closed', rating: 4 });
     expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 
   it('hands a resident back to the bot when the agent chooses to', async () => {
     await resident('talk to a person', 'flow-5');
     await resident('Yes, connect me', 'flow-5');
-    const id = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
-    await console('POST', `/api/console/escalations/${id}/pickup`);
-    expect(await console('POST', `/api/console/escalations/${id}/handback`)).toMatchObject({ status: 200, body: { escalation: { status: 'closed' } } });
+    const id = ((await call(url, agent, 'GET', '/api/console/queue')).body!.waiting as { id: number }[])[0]!.id;
+    await call(url, agent, 'POST', `/api/console/escalations/${id}/pickup`);
+    expect(await call(url, agent, 'POST', `/api/console/escalations/${id}/handback`)).toMatchObject({ status: 200, body: { escalation: { status: 'closed' } } });
     expect(channel.texts()).toContain('Customer Services has handed you back to the council’s assistant. You can ask me another question.');
     expect((await resident('how do I pay my council tax', 'flow-5'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
@@ -184,24 +144,19 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     await resident('Yes, connect me', 'flow-6a');
     await resident('talk to a person', 'flow-6b');
     expect((await resident('Yes, connect me', 'flow-6b'))[0]).toMatch(/^You’re number 2 in the queue/);
-    const first = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
+    const first = ((await call(url, agent, 'GET', '/api/console/queue')).body!.waiting as { id: number }[])[0]!.id;
     const before = channel.received.length;
-    await console('POST', `/api/console/escalations/${first}/pickup`);
+    await call(url, agent, 'POST', `/api/console/escalations/${first}/pickup`);
     const sentSince = channel.received.slice(before);
     expect(sentSince.map((r) => [r.path.split('/')[3], r.body.text])).toEqual([
       ['flow-6a', 'You are now chatting with Ann from Customer Services.'],
       ['flow-6b', 'You’re now number 1 in the queue. Someone should be with you in a moment.'],
     ]);
     // Transferring the one left tells them where they have gone and their place there.
-    const second = ((await console('GET', '/api/console/queue')).body.waiting as { id: number }[])[0]!.id;
-    const transferred = await fetch(`${url}/api/console/escalations/${second}/transfer`, {
-      method: 'POST',
-      headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ department: 'housing' }),
-    });
-    expect(transferred.status).toBe(200);
+    const second = ((await call(url, agent, 'GET', '/api/console/queue')).body!.waiting as { id: number }[])[0]!.id;
+    expect((await call(url, agent, 'POST', `/api/console/escalations/${second}/transfer`, { department: 'housing' })).status).toBe(200);
     expect(channel.texts()).toContain('I’ve passed you to Housing Options. You’re number 1 in their queue.');
-    await console('POST', `/api/console/escalations/${first}/close`);
+    await call(url, agent, 'POST', `/api/console/escalations/${first}/close`);
     await resident('cancel', 'flow-6b');
   });
 
@@ -218,7 +173,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
       ['flow-2b', 'You’re now number 1 in the queue. Someone should be with you in a moment.'],
     ]);
     await resident('cancel', 'flow-2b');
-    expect((await console('GET', '/api/console/queue')).body.waiting).toEqual([]);
+    expect((await call(url, agent, 'GET', '/api/console/queue')).body!.waiting).toEqual([]);
   });
 
   it('keeps a waiting resident in the queue across a restart', async () => {

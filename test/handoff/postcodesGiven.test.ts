@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../bot/config';
+import type { Config } from '../../bot/config';
 import { openDatabase } from '../../bot/db';
-import { createApp, type App } from '../../bot/index';
+import type { App } from '../../bot/index';
 import { PostcodesGiven } from '../../handoff/postcodesGiven';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { FIXTURE_KB } from '../bot/harness';
+import { startApp, testConfig } from '../app';
+import { repliesTo, residentMessage } from '../bot/residentClient';
 
 describe('PostcodesGiven', () => {
   it('keeps the marked message and the replies to it, in that conversation only', () => {
@@ -28,43 +26,21 @@ describe('PostcodesGiven', () => {
 describe('postcodes in transcripts, over real HTTP', () => {
   let app: App;
   let url: string;
-  let dataDir: string;
+  let config: Config;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-postcodes-'));
-    app = createApp(loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB }), {
-      now: () => new Date('2026-11-25T10:00:00Z'),
-      log: { info: () => undefined, error: () => undefined },
-    });
-    url = await app.listen();
+    config = testConfig();
+    ({ app, url } = await startApp(config, { now: () => new Date('2026-11-25T10:00:00Z') }));
   });
   afterAll(() => app.close());
 
-  let n = 0;
-  const say = async (text: string) => {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: `m${++n}`,
-        text,
-        channelId: 'test',
-        serviceUrl: 'http://localhost:9',
-        from: { id: 'resident', role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: 'pc-1' },
-        deliveryMode: 'expectReplies',
-      }),
-    });
-    expect(res.status).toBe(200);
-  };
+  const say = (text: string) => repliesTo(url, residentMessage(text, { conversation: 'pc-1', serviceUrl: 'http://localhost:9', from: 'resident' }));
 
   it('keeps a postcode given to the bin lookup and redacts one said in passing', async () => {
     await say('when is my bin day');
     await say('TE1 1AA');
     await say('my neighbour at TE1 2BB plays loud music');
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
+    const db = openDatabase(config.databaseFile);
     try {
       const texts = (await new SqliteTranscriptStore(db).transcriptOf('test', 'pc-1')).map((a) => a.text ?? '');
       expect(texts).toContain('TE1 1AA');

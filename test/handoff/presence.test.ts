@@ -1,13 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig, type Config } from '../../bot/config';
+import type { Config } from '../../bot/config';
 import { openDatabase, type Db } from '../../bot/db';
-import { createApp, type App } from '../../bot/index';
+import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { FIXTURE_KB } from '../bot/harness';
+import { startApp, testConfig, withDatabase } from '../app';
+import { repliesTo, residentMessage } from '../bot/residentClient';
+import { call, login, type SignedIn } from './consoleClient';
 import { openSse } from './sseClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
@@ -113,18 +112,17 @@ describe('availability, the desk and the grace time over real HTTP', () => {
   let channel: StandInChannel;
 
   async function start() {
-    app = createApp(config, { now: () => clock, log: { info: () => undefined, error: () => undefined } });
-    url = await app.listen();
+    ({ app, url } = await startApp(config, { now: () => clock }));
   }
 
   beforeAll(async () => {
     channel = await startStandInChannel();
-    config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'parley-presence-')), PARLEY_KNOWLEDGE_DIR: FIXTURE_KB });
-    const db = openDatabase(config.databaseFile);
-    const agents = new SqliteAgentStore(db);
-    agents.add({ name: 'Cas', departments: ['customer-services', 'waste'], password: 'cas-password-1' }, T0);
-    agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0);
-    db.close();
+    config = testConfig();
+    withDatabase(config, (db) => {
+      const agents = new SqliteAgentStore(db);
+      agents.add({ name: 'Cas', departments: ['customer-services', 'waste'], password: 'cas-password-1' }, T0);
+      agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0);
+    });
     await start();
   });
   afterAll(async () => {
@@ -132,54 +130,19 @@ describe('availability, the desk and the grace time over real HTTP', () => {
     await channel.close();
   });
 
-  type Client = { cookie: string; csrf: string };
   // Every session of Cas, so the sign-out test can end the others first.
-  const signedIn: Client[] = [];
-  async function login(name: string): Promise<Client> {
-    const res = await fetch(`${url}/api/console/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, password: `${name.toLowerCase()}-password-1` }),
-    });
-    expect(res.status).toBe(200);
-    const client = { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
-    if (name === 'Cas') signedIn.push(client);
-    return client;
-  }
-  async function call(client: Client, method: string, route: string, body?: unknown) {
-    const res = await fetch(`${url}${route}`, {
-      method,
-      headers: { cookie: client.cookie, 'x-csrf-token': client.csrf, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, any> };
+  const signedIn: SignedIn[] = [];
+  async function signIn(name: 'Cas' | 'Sue'): Promise<SignedIn> {
+    const session = await login(url, name, `${name.toLowerCase()}-password-1`);
+    if (name === 'Cas') signedIn.push(session);
+    return session;
   }
 
-  let n = 0;
-  async function resident(text: string, conversation: string) {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        id: `r${++n}`,
-        text,
-        channelId: 'test',
-        serviceUrl: channel.serviceUrl,
-        from: { id: `resident-${conversation}`, role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id: conversation },
-        deliveryMode: 'expectReplies',
-      }),
-    });
-    expect(res.status).toBe(200);
-  }
   /** A resident asks for a person; returns their escalation's id if they joined the queue. */
-  async function askForPerson(conversation: string, agent: Client): Promise<number | undefined> {
-    const waiting = async () => ((await call(agent, 'GET', '/api/console/queue')).body.waiting as { id: number }[]).map((e) => e.id);
+  async function askForPerson(conversation: string, agent: SignedIn): Promise<number | undefined> {
+    const waiting = async () => ((await call(url, agent, 'GET', '/api/console/queue')).body!.waiting as { id: number }[]).map((e) => e.id);
     const before = await waiting();
-    await resident('talk to a person', conversation);
-    await resident('Yes, connect me', conversation);
+    for (const text of ['talk to a person', 'Yes, connect me']) await repliesTo(url, residentMessage(text, { conversation, serviceUrl: channel.serviceUrl }));
     return (await waiting()).find((id) => !before.includes(id));
   }
 
@@ -190,19 +153,19 @@ describe('availability, the desk and the grace time over real HTTP', () => {
     [{ status: 'away', colour: 'red' }, /colour|unrecognized/i],
     [{}, /status/],
   ])('refuses the status %p with 400', async (body, message) => {
-    const cas = await login('Cas');
-    const res = await call(cas, 'POST', '/api/console/status', body);
+    const cas = await signIn('Cas');
+    const res = await call(url, cas, 'POST', '/api/console/status', body);
     expect(res).toMatchObject({ status: 400, body: { error: 'bad-request', message: expect.stringMatching(message) } });
   });
 
   it('keeps an agent’s status and departments, across a restart too', async () => {
-    const cas = await login('Cas');
-    const set = await call(cas, 'POST', '/api/console/status', { status: 'away', departments: ['waste'] });
+    const cas = await signIn('Cas');
+    const set = await call(url, cas, 'POST', '/api/console/status', { status: 'away', departments: ['waste'] });
     expect(set).toMatchObject({ status: 200, body: { me: { status: 'away', departments: ['waste'], realertMinutes: 3 } } });
     await app.close();
     await start();
-    const again = await login('Cas');
-    expect((await call(again, 'GET', '/api/console/queue')).body.me).toEqual({
+    const again = await signIn('Cas');
+    expect((await call(url, again, 'GET', '/api/console/queue')).body!.me).toEqual({
       status: 'away',
       departments: ['waste'],
       realertMinutes: 3,
@@ -214,46 +177,46 @@ describe('availability, the desk and the grace time over real HTTP', () => {
   });
 
   it('does not count an agent who is away, or not taking the department, as on duty', async () => {
-    const cas = await login('Cas');
-    await call(cas, 'POST', '/api/console/status', { status: 'away', departments: ['customer-services'] });
+    const cas = await signIn('Cas');
+    await call(url, cas, 'POST', '/api/console/status', { status: 'away', departments: ['customer-services'] });
     expect(await askForPerson('away-1', cas)).toBeUndefined();
-    await call(cas, 'POST', '/api/console/status', { status: 'available', departments: ['waste'] });
+    await call(url, cas, 'POST', '/api/console/status', { status: 'available', departments: ['waste'] });
     expect(await askForPerson('away-2', cas)).toBeUndefined();
-    await call(cas, 'POST', '/api/console/status', { status: 'available', departments: ['customer-services', 'waste'] });
+    await call(url, cas, 'POST', '/api/console/status', { status: 'available', departments: ['customer-services', 'waste'] });
     expect(await askForPerson('away-3', cas)).toEqual(expect.any(Number));
   });
 
   it('returns the chats of an agent away past the grace time to the queue, not before, and tells the resident', async () => {
-    const cas = await login('Cas');
-    const sue = await login('Sue');
+    const cas = await signIn('Cas');
+    const sue = await signIn('Sue');
     const id = (await askForPerson('grace-1', cas))!;
-    expect((await call(cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
+    expect((await call(url, cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
     const watching = await openSse(`${url}/api/console/events`, sue.cookie);
     await watching.next((e) => e.event === 'hello');
 
-    await call(cas, 'POST', '/api/console/status', { status: 'away' });
+    await call(url, cas, 'POST', '/api/console/status', { status: 'away' });
     const awayAt = clock;
     clock = new Date(awayAt.getTime() + 120_000);
     await app.sweepAbsentAgents();
-    expect((await call(sue, 'GET', `/api/console/escalations/${id}`)).body.escalation).toMatchObject({ status: 'active' });
+    expect((await call(url, sue, 'GET', `/api/console/escalations/${id}`)).body!.escalation).toMatchObject({ status: 'active' });
 
     clock = new Date(awayAt.getTime() + 121_000);
     await app.sweepAbsentAgents();
-    expect((await call(sue, 'GET', `/api/console/escalations/${id}`)).body.escalation).toMatchObject({ status: 'waiting', agentId: null, position: expect.any(Number) });
+    expect((await call(url, sue, 'GET', `/api/console/escalations/${id}`)).body!.escalation).toMatchObject({ status: 'waiting', agentId: null, position: expect.any(Number) });
     expect((await watching.next((e) => e.event === 'requeued')).data).toEqual({ type: 'requeued', escalationId: id, department: 'customer-services', agentId: '1' });
     expect(channel.received.filter((r) => r.path.includes('/grace-1/')).map((r) => r.body.text)).toContainEqual(
       expect.stringMatching(/^Sorry, the officer you were chatting with has had to leave\. You’re back in the queue for Customer Services: you’re number \d+\./),
     );
     watching.close();
-    await call(cas, 'POST', '/api/console/status', { status: 'available' });
+    await call(url, cas, 'POST', '/api/console/status', { status: 'available' });
   });
 
   it('returns the chats of an agent whose console disconnected, after the grace time', async () => {
-    const cas = await login('Cas');
+    const cas = await signIn('Cas');
     const stream = await openSse(`${url}/api/console/events`, cas.cookie);
     await stream.next((e) => e.event === 'hello');
     const id = (await askForPerson('grace-2', cas))!;
-    expect((await call(cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
+    expect((await call(url, cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
     stream.close();
     const goneAt = clock;
     // The server sees the close a moment later: wait until it has written it down (a second
@@ -265,22 +228,22 @@ describe('availability, the desk and the grace time over real HTTP', () => {
     db.close();
     clock = new Date(goneAt.getTime() + 60_000);
     await app.sweepAbsentAgents();
-    expect((await call(cas, 'GET', `/api/console/escalations/${id}`)).body.escalation.status).toBe('active');
+    expect((await call(url, cas, 'GET', `/api/console/escalations/${id}`)).body!.escalation.status).toBe('active');
     clock = new Date(goneAt.getTime() + 121_000);
     await app.sweepAbsentAgents();
-    expect((await call(cas, 'GET', `/api/console/escalations/${id}`)).body.escalation.status).toBe('waiting');
+    expect((await call(url, cas, 'GET', `/api/console/escalations/${id}`)).body!.escalation.status).toBe('waiting');
   });
 
   it('returns an agent’s chats at once when they sign out of their last session', async () => {
-    const cas = await login('Cas');
+    const cas = await signIn('Cas');
     const id = (await askForPerson('signout-1', cas))!;
-    expect((await call(cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
+    expect((await call(url, cas, 'POST', `/api/console/escalations/${id}/pickup`)).status).toBe(200);
     // Signed in elsewhere too (the earlier tests' sessions), Cas is still there for the resident.
-    for (const other of signedIn.filter((c) => c !== cas)) expect((await call(other, 'POST', '/api/console/logout')).status).toBe(204);
-    expect((await call(cas, 'GET', `/api/console/escalations/${id}`)).body.escalation.status).toBe('active');
-    expect((await call(cas, 'POST', '/api/console/logout')).status).toBe(204);
-    const sue = await login('Sue');
-    expect((await call(sue, 'GET', `/api/console/escalations/${id}`)).body.escalation).toMatchObject({ status: 'waiting', agentId: null });
+    for (const other of signedIn.filter((c) => c !== cas)) expect((await call(url, other, 'POST', '/api/console/logout')).status).toBe(204);
+    expect((await call(url, cas, 'GET', `/api/console/escalations/${id}`)).body!.escalation.status).toBe('active');
+    expect((await call(url, cas, 'POST', '/api/console/logout')).status).toBe(204);
+    const sue = await signIn('Sue');
+    expect((await call(url, sue, 'GET', `/api/console/escalations/${id}`)).body!.escalation).toMatchObject({ status: 'waiting', agentId: null });
     expect(channel.received.filter((r) => r.path.includes('/signout-1/')).map((r) => r.body.text)).toContainEqual(expect.stringMatching(/^Sorry, the officer you were chatting with has had to leave/));
   });
 });
