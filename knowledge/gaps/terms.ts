@@ -1,0 +1,57 @@
+import type { KnowledgeBase } from '../loader';
+import { isStopword, stem, SynonymMap, termsWithOrigin, words } from '../normalize';
+import { englishWords, isEnglishWord, Speller } from '../spelling';
+
+/**
+ * Reads a recorded question as the matcher reads a resident's message (normalize.ts and
+ * spelling.ts: the same cleaning, spelling fixes towards the knowledge base's words, stems and
+ * synonyms), so "the tip" and "household waste recycling centre" count as the same words when
+ * questions are grouped. Stopwords are dropped here, unlike in the matcher: "how do I" is in
+ * every question and would pull unrelated ones together.
+ */
+
+/**
+ * Question words the matcher keeps (they tell "when is my bin day" from "where is the tip") but
+ * that say nothing about a topic: here, "how do I rent an allotment" and "allotment prices"
+ * should share all that matters.
+ */
+const QUESTION_WORDS = new Set(['how', 'when', 'where', 'who', 'what', 'why', 'which', 'will', 'would', 'can', 'could', 'get', 'got'].map(stem));
+
+/** Redaction's placeholders ("[email]", "[postcode]"): they say nothing about the topic. */
+const PLACEHOLDER = /\[[^\]\n]{1,30}\]/g;
+
+export function withoutPlaceholders(question: string): string {
+  return question.replace(PLACEHOLDER, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export class QuestionReader {
+  private constructor(
+    private readonly synonyms: SynonymMap,
+    private readonly speller: Speller,
+  ) {}
+
+  /**
+   * The speller the matcher builds for itself (private to it), built the same way: every word
+   * of the entries' questions, titles and keywords and of the synonyms, with real English
+   * words left alone.
+   */
+  static for(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>): QuestionReader {
+    const frequency = new Map<string, number>();
+    const count = (text: string) => words(text).forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
+    for (const e of kb.entries) [...e.questions, e.title, ...e.keywords].forEach(count);
+    for (const s of kb.synonyms) [s.term, ...s.variants].forEach(count);
+    const dictionary = englishWords();
+    return new QuestionReader(new SynonymMap(kb.synonyms), new Speller(frequency, (w) => isEnglishWord(w, dictionary)));
+  }
+
+  /** The question's terms: placeholders out, spelling fixed, stemmed, synonyms applied, no stopwords. */
+  terms(question: string): string[] {
+    const corrected = words(withoutPlaceholders(question)).map((w) => (isStopword(w) ? w : this.speller.correct(w)));
+    return termsWithOrigin(corrected, this.synonyms).terms.filter((t) => !QUESTION_WORDS.has(t));
+  }
+}
+
+/** The question's own words that carry its topic, as written (no stopwords, no placeholders): for ids and titles. */
+export function topicWords(question: string): string[] {
+  return words(withoutPlaceholders(question)).filter((w) => /^[a-z0-9]+$/.test(w) && !isStopword(w) && !QUESTION_WORDS.has(stem(w)));
+}
