@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { openDatabase } from '../../bot/db';
@@ -14,6 +14,7 @@ import {
 } from '../../handoff/delivery';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
+import { startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
 
 /** Wednesday 25 November 2026, 7pm in London: Waste and Recycling is closed. */
@@ -61,20 +62,17 @@ function recordingLog() {
 /** A real HTTP server standing in for the council's CRM; answers with the statuses given, in turn. */
 async function startWebhook(statuses: number[]) {
   const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = statuses.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 302 && { location: '/elsewhere' }) });
+  const server = await startHttpServer(({ headers, body }) => {
+    received.push({ headers, body });
+    const status = statuses.shift() ?? 200;
+    return {
+      status,
+      headers: { 'content-type': 'application/json', ...(status === 302 && { location: '/elsewhere' }) },
       // What a CRM might echo back: it must never reach Parley's logs.
-      res.end(JSON.stringify({ echoed: QUESTION }));
-    });
+      body: JSON.stringify({ echoed: QUESTION }),
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/parley`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `${server.origin}/parley`, received, close: server.close };
 }
 
 /** A real SMTP server on port 0: records each envelope and raw message; can reject recipients. */
@@ -407,17 +405,12 @@ describe('DeliveryWorker', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let arrived!: () => void;
     const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    const server = http.createServer((req, res) => {
-      req.resume();
+    const server = await startHttpServer(async () => {
       arrived();
-      // Not writeHead(...).end(): restify, loaded by other test files in the same worker, patches writeHead to return nothing.
-      void held.then(() => {
-        res.statusCode = 200;
-        res.end();
-      });
+      await held;
+      return { status: 200 };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const url = `${server.origin}/`;
     const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', webhookUrl: url });
     const id = leave();
     const worker = new DeliveryWorker({ store, webhook: { url }, log: recordingLog().log, now: () => now });
@@ -432,6 +425,6 @@ describe('DeliveryWorker', () => {
     release();
     await stopping;
     expect(deliveriesOf(id)[0]).toEqual(expect.objectContaining({ deliveredAt: now.toISOString() }));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 });

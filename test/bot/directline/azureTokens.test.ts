@@ -1,32 +1,20 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../../bot/config';
-import { createApp, type App } from '../../../bot/index';
-import { FIXTURE_KB } from '../harness';
+import type { App } from '../../../bot/index';
+import { startApp, testConfig } from '../../app';
+import { startHttpServer } from '../../localServer';
 
 /** Azure's Direct Line `tokens/generate`, on localhost: it knows one secret. */
 async function startAzureStandIn() {
   const calls: { authorization?: string; body: { user?: { id?: string } } }[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      calls.push({ authorization: req.headers.authorization, body: JSON.parse(raw || '{}') });
-      const ok = req.url === '/v3/directline/tokens/generate' && req.headers.authorization === 'Bearer s3cret';
-      res.statusCode = ok ? 200 : 403;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(ok ? { conversationId: 'azure-conversation', token: 'azure-token', expires_in: 3600, referenceGrammarId: 'x' } : { error: { code: 'BadArgument' } }));
-    });
+  const server = await startHttpServer(({ path, headers, body }) => {
+    calls.push({ authorization: headers.authorization, body: JSON.parse(body || '{}') });
+    const ok = path === '/v3/directline/tokens/generate' && headers.authorization === 'Bearer s3cret';
+    return {
+      status: ok ? 200 : 403,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ok ? { conversationId: 'azure-conversation', token: 'azure-token', expires_in: 3600, referenceGrammarId: 'x' } : { error: { code: 'BadArgument' } }),
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    domain: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v3/directline`,
-    calls,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { domain: `${server.origin}/v3/directline`, calls, close: server.close };
 }
 
 describe('website chat behind Azure Bot Service (MicrosoftAppId set)', () => {
@@ -34,18 +22,15 @@ describe('website chat behind Azure Bot Service (MicrosoftAppId set)', () => {
   const apps: App[] = [];
 
   async function start(secret?: string): Promise<string> {
-    const config = loadConfig({
-      PORT: '0',
-      PARLEY_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'parley-azure-')),
-      PARLEY_KNOWLEDGE_DIR: FIXTURE_KB,
+    const config = testConfig({
       MicrosoftAppId: '00000000-0000-0000-0000-000000000001',
       MicrosoftAppPassword: 'not-used-offline',
       PARLEY_DIRECTLINE_DOMAIN: azure.domain,
       ...(secret && { PARLEY_DIRECTLINE_SECRET: secret }),
     });
-    const app = createApp(config, { log: { info: () => undefined, error: () => undefined } });
+    const { app, url } = await startApp(config);
     apps.push(app);
-    return app.listen();
+    return url;
   }
 
   beforeAll(async () => {

@@ -1,32 +1,21 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { openDatabase, type Db } from '../../../bot/db';
 import { httpBotEndpoint } from '../../../bot/directline/botEndpoint';
 import { DirectLineChannel } from '../../../bot/directline/channel';
 import { ActivityFeed } from '../../../bot/directline/feed';
 import { SqliteChannelStore } from '../../../bot/directline/store';
 import { HttpError } from '../../../handoff/http';
+import { startHttpServer } from '../../localServer';
 
 const now = () => new Date('2026-11-25T10:00:00Z');
 
 /** A bot's messaging endpoint on localhost that answers every activity with `status`. */
 async function startBot(status: number) {
   const received: { type: string; text?: string; serviceUrl?: string; from?: { id: string } }[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      received.push(JSON.parse(raw));
-      res.statusCode = status;
-      res.end();
-    });
+  const server = await startHttpServer(({ body }) => {
+    received.push(JSON.parse(body));
+    return { status };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { url: `${server.origin}/api/messages`, received, close: server.close };
 }
 
 describe('DirectLineChannel against a real HTTP bot endpoint', () => {

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../../bot/config';
 import { openDatabase } from '../../../bot/db';
-import { createApp, type App } from '../../../bot/index';
-import { FIXTURE_KB } from '../harness';
+import type { App } from '../../../bot/index';
 import WebSocket from 'ws';
+import { startApp, testConfig } from '../../app';
 import { connect, post, userIdIn, type AjaxError, type Client, type Received } from './directLineClient';
 
 // Wednesday 25 November 2026, 10:00 in London; moved forward by the expiry and retention tests.
 let clock = new Date('2026-11-25T10:00:00Z');
-const silent = { info: () => undefined, error: () => undefined };
 
 interface Grant {
   conversationId: string;
@@ -52,11 +47,9 @@ describe('the web channel, driven by the official Direct Line client', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-directline-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_WEBCHAT_MAX_MESSAGE_BYTES: '4096' });
+    const config = testConfig({ PARLEY_WEBCHAT_MAX_MESSAGE_BYTES: '4096' });
     databaseFile = config.databaseFile;
-    app = createApp(config, { now: () => clock, log: silent });
-    url = await app.listen();
+    ({ app, url } = await startApp(config, { now: () => clock }));
     domain = `${url}/v3/directline`;
   });
   afterAll(async () => {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { ConfigError, loadConfig } from '../../../bot/config';
 import { buildTeamsPackage, fillManifest, manifestValues, TeamsPackageError, type PackageSettings } from '../../../bot/teams/appPackage';
 import { drawColorIcon, drawOutlineIcon } from '../../../bot/teams/icons';
+import { tempDir } from '../../tempDb';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TEAMS_DIR = path.join(ROOT, 'bot', 'teams');
@@ -53,7 +53,7 @@ function pngPixels(png: Buffer): Uint8Array {
 describe('npm run teams:package', () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-teams-package-'));
+    dir = tempDir('parley-teams-package-');
   });
 
   it('zips the filled-in manifest and both icons, flat at the root', async () => {

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { openDatabase, type Db } from '../../../bot/db';
 import type { AdaptiveCard } from '../../../bot/teams/cards';
@@ -7,6 +5,7 @@ import { notifyTeamsOfEscalations, type TeamsNotifier } from '../../../bot/teams
 import { InProcessDeskEvents } from '../../../handoff/events';
 import { SqliteEscalationQueue, type NewEscalation } from '../../../handoff/queue';
 import { startStandInChannel, type StandInChannel } from '../../handoff/standInChannel';
+import { startHttpServer, type LocalServer } from '../../localServer';
 import { tempDbFile } from '../../tempDb';
 
 /**
@@ -140,27 +139,22 @@ describe('notifyTeamsOfEscalations', () => {
   });
 
   describe('when the channel cannot be reached', () => {
-    let broken: http.Server | undefined;
+    let broken: LocalServer | undefined;
     afterEach(async () => {
-      await new Promise<void>((resolve) => (broken ? broken.close(() => resolve()) : resolve()));
+      await broken?.close();
       broken = undefined;
     });
 
     async function answering500(): Promise<string> {
-      broken = http.createServer((_req, res) => {
-        res.statusCode = 500;
-        res.end('{"error":{"code":"ServiceError","message":"Teams is having a bad day"}}');
-      });
-      await new Promise<void>((resolve) => broken!.listen(0, '127.0.0.1', resolve));
-      return `http://127.0.0.1:${(broken.address() as AddressInfo).port}/`;
+      broken = await startHttpServer(() => ({ status: 500, body: '{"error":{"code":"ServiceError","message":"Teams is having a bad day"}}' }));
+      return `${broken.origin}/`;
     }
 
+    /** A port that was free a moment ago: nothing listens there now. */
     async function closedPort(): Promise<string> {
-      const server = http.createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return `http://127.0.0.1:${port}/`;
+      const server = await startHttpServer(() => ({ status: 200 }));
+      await server.close();
+      return `${server.origin}/`;
     }
 
     it.each([

@@ -1,15 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Activity } from 'botbuilder';
-import { loadConfig } from '../../../bot/config';
-import { openDatabase } from '../../../bot/db';
-import { createApp, type App } from '../../../bot/index';
+import type { Config } from '../../../bot/config';
+import type { App } from '../../../bot/index';
 import type { AdaptiveCard } from '../../../bot/teams/cards';
 import { SqliteAgentStore } from '../../../handoff/agents';
 import { SqliteEscalationQueue } from '../../../handoff/queue';
-import { FIXTURE_KB } from '../harness';
+import { startApp, testConfig, withDatabase } from '../../app';
+import { login } from '../../handoff/consoleClient';
 import { startStandInChannel, type StandInChannel } from '../../handoff/standInChannel';
+import { repliesTo } from '../residentClient';
 import { adaptiveCard, imBackValues, teamsMessage, TENANT, type TeamsOptions } from './teamsActivity';
 
 /**
@@ -27,7 +25,7 @@ const PUBLIC_URL = 'https://chat.testshire.example';
 describe('Parley in Teams, over real HTTP', () => {
   let app: App;
   let url: string;
-  let dataDir: string;
+  let config: Config;
   let residents: StandInChannel;
   let officers: StandInChannel;
   let errors: string[];
@@ -35,10 +33,11 @@ describe('Parley in Teams, over real HTTP', () => {
   beforeAll(async () => {
     residents = await startStandInChannel();
     officers = await startStandInChannel();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-teams-'));
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW);
-    db.close();
+    config = testConfig({
+      PARLEY_PUBLIC_URL: PUBLIC_URL,
+      PARLEY_TEAMS_ESCALATION_CHANNEL: JSON.stringify({ serviceUrl: officers.serviceUrl, conversationId: OFFICERS_CHANNEL, tenantId: TENANT }),
+    });
+    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
   });
   afterAll(async () => {
     await residents.close();
@@ -49,48 +48,21 @@ describe('Parley in Teams, over real HTTP', () => {
     errors = [];
     officers.failing = false;
     officers.received.length = 0;
-    const config = loadConfig({
-      PORT: '0',
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_KNOWLEDGE_DIR: FIXTURE_KB,
-      PARLEY_PUBLIC_URL: PUBLIC_URL,
-      PARLEY_TEAMS_ESCALATION_CHANNEL: JSON.stringify({ serviceUrl: officers.serviceUrl, conversationId: OFFICERS_CHANNEL, tenantId: TENANT }),
-    });
-    app = createApp(config, { now: () => NOW, log: { info: () => undefined, error: (m: string) => errors.push(m) } });
-    url = await app.listen();
+    ({ app, url } = await startApp(config, { now: () => NOW, log: { info: () => undefined, error: (m: string) => errors.push(m) } }));
   });
   afterEach(async () => {
     await app?.close();
   });
 
   async function say(text: string, options: TeamsOptions): Promise<Partial<Activity>[]> {
-    const res = await fetch(`${url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...teamsMessage(text, { serviceUrl: residents.serviceUrl, ...options }), deliveryMode: 'expectReplies' }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { activities: Partial<Activity>[] }).activities.filter((a) => a.type === 'message');
+    return (await repliesTo(url, teamsMessage(text, { serviceUrl: residents.serviceUrl, ...options }))).filter((a) => a.type === 'message');
   }
   const texts = (replies: Partial<Activity>[]) => replies.map((r) => r.text);
 
-  async function signInAgent(): Promise<void> {
-    const login = await fetch(`${url}/api/console/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Ann Smith', password: 'ann-password-1' }),
-    });
-    expect(login.status).toBe(200);
-  }
+  /** An agent on duty: the desk queues residents instead of offering to take a message. */
+  const signInAgent = () => login(url, 'Ann Smith', 'ann-password-1');
 
-  function waitingEscalations() {
-    const db = openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).databaseFile);
-    try {
-      return new SqliteEscalationQueue(db).waiting();
-    } finally {
-      db.close();
-    }
-  }
+  const waitingEscalations = () => withDatabase(config, (db) => new SqliteEscalationQueue(db).waiting());
 
   it('answers an @mention in a channel and gives its choices as a card; a click answers like the typed words', async () => {
     const replies = await say('how do I pay my council tax', { scope: 'channel', thread: 'h1' });

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadProactiveRules, ProactiveRulesError } from '../../../bot/web/proactive';
+import { tempDir } from '../../tempDb';
 
 const SHIPPED = path.resolve(__dirname, '..', '..', '..', 'bot', 'web', 'proactive-rules.yaml');
 
 function rulesFile(yaml: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-rules-'));
-  const file = path.join(dir, 'rules.yaml');
+  const file = path.join(tempDir('parley-rules-'), 'rules.yaml');
   fs.writeFileSync(file, yaml);
   return file;
 }

@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../../bot/config';
-import { createApp, type App } from '../../../bot/index';
+import type { App } from '../../../bot/index';
 import { EMPTY_STYLE, webChatBundle } from '../../../bot/web/site';
-import { FIXTURE_KB } from '../harness';
+import { startApp, testConfig } from '../../app';
 
 const SHIPPED_RULES = path.resolve(__dirname, '..', '..', '..', 'bot', 'web', 'proactive-rules.yaml');
 
@@ -25,10 +23,7 @@ describe('the demo council site', () => {
   let url: string;
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-site-'));
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_PROACTIVE_RULES: SHIPPED_RULES, PARLEY_WEBCHAT_RETENTION_HOURS: '6' });
-    app = createApp(config, { log: { info: () => undefined, error: () => undefined } });
-    url = await app.listen();
+    ({ app, url } = await startApp(testConfig({ PARLEY_PROACTIVE_RULES: SHIPPED_RULES, PARLEY_WEBCHAT_RETENTION_HOURS: '6' })));
   });
   afterAll(() => app.close());
 

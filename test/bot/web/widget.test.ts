@@ -1,15 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../../../bot/config';
-import { openDatabase } from '../../../bot/db';
-import { createApp, type App } from '../../../bot/index';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { App } from '../../../bot/index';
 import { SqliteAgentStore } from '../../../handoff/agents';
+import { startApp, testConfig, withDatabase } from '../../app';
+import { launchChromium } from '../../chromium';
+import { call, login } from '../../handoff/consoleClient';
+import { tempDir } from '../../tempDb';
 
-// Debian's Chromium (.ci/run installs it), driven by playwright-core; flags from the platform notes.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// The shipped knowledge base and bin rounds: what `npm start` serves.
+const SHIPPED_KB = path.resolve(__dirname, '..', '..', '..', 'knowledge');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // Wednesday 25 November 2026, 10:00 in London: Customer Services is open.
 const NOW = new Date('2026-11-25T10:00:00Z');
@@ -43,22 +43,12 @@ describe('the "Ask us" widget in a real browser', () => {
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-widget-'));
-    const rules = path.join(dataDir, 'rules.yaml');
+    const rules = path.join(tempDir('parley-widget-'), 'rules.yaml');
     fs.writeFileSync(rules, TEST_RULES);
-    // The shipped knowledge base and bin rounds: what `npm start` serves.
-    const config = loadConfig({ PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_PROACTIVE_RULES: rules });
-    const db = openDatabase(config.databaseFile);
-    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW);
-    db.close();
-    app = createApp(config, { now: () => NOW, log: { info: () => undefined, error: () => undefined } });
-    url = await app.listen();
-    browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'parley-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
+    const config = testConfig({ PARLEY_KNOWLEDGE_DIR: SHIPPED_KB, PARLEY_PROACTIVE_RULES: rules });
+    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
+    ({ app, url } = await startApp(config, { now: () => NOW }));
+    browser = await launchChromium();
     // The page must work with no internet: record anything it asks of another origin.
     const self = new URL(url);
     browser.on('request', (request) => {
@@ -101,16 +91,6 @@ describe('the "Ask us" widget in a real browser', () => {
     );
   }
 
-  let signedIn: { cookie: string; csrf: string };
-  async function consoleCall(method: string, route: string, body?: unknown) {
-    const res = await fetch(`${url}${route}`, {
-      method,
-      headers: { cookie: signedIn.cookie, 'x-csrf-token': signedIn.csrf, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  }
-
   let chat: Page;
 
   it('answers "when is my bin day" with the collections for a postcode', async () => {
@@ -129,19 +109,17 @@ describe('the "Ask us" widget in a real browser', () => {
   }, 60_000);
 
   it('puts the resident through to a person, and the agent’s reply from the console appears in the widget', async () => {
-    const login = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann Smith', password: 'ann-password-1' }) });
-    expect(login.status).toBe(200);
-    signedIn = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
+    const ann = await login(url, 'Ann Smith', 'ann-password-1');
 
     await say(chat, 'I want to speak to a person');
     await chat.getByRole('toolbar', { name: 'Suggested actions' }).getByRole('button', { name: 'Yes, connect me' }).click();
     await botSaid(chat, /^You’re number 1 in the queue for Customer Services/).waitFor();
 
-    const waiting = (await consoleCall('GET', '/api/console/queue')).body.waiting as { id: number; department: string }[];
+    const waiting = (await call(url, ann, 'GET', '/api/console/queue')).body!.waiting as { id: number; department: string }[];
     expect(waiting.map((w) => w.department)).toEqual(['customer-services']);
-    expect((await consoleCall('POST', `/api/console/escalations/${waiting[0]!.id}/pickup`)).status).toBe(200);
+    expect((await call(url, ann, 'POST', `/api/console/escalations/${waiting[0]!.id}/pickup`)).status).toBe(200);
     await botSaid(chat, 'You are now chatting with Ann from Customer Services.').waitFor();
-    expect((await consoleCall('POST', `/api/console/escalations/${waiting[0]!.id}/messages`, { text: 'Hello, I’m Ann. I can see your bin day question. How can I help?' })).status).toBe(200);
+    expect((await call(url, ann, 'POST', `/api/console/escalations/${waiting[0]!.id}/messages`, { text: 'Hello, I’m Ann. I can see your bin day question. How can I help?' })).status).toBe(200);
     await botSaid(chat, 'Hello, I’m Ann. I can see your bin day question. How can I help?').waitFor();
 
     // For the README: PARLEY_SCREENSHOT=docs/images/webchat.png npx jest test/bot/web/widget.test.ts
