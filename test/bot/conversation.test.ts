@@ -1,4 +1,4 @@
-import { BotHarness, buttons, texts } from './harness';
+import { BotHarness, buttons, SUGGEST_EVERY_MATCH, texts } from './harness';
 
 const contactCentre =
   'call Customer Services on 01632 960 000 (Monday to Thursday 8:30am to 5pm, Friday 8:30am to 4:30pm) or email customerservices@testshire.example';
@@ -182,10 +182,9 @@ describe('conversation', () => {
 });
 
 describe('did you mean', () => {
-  // Thresholds that turn every match into a suggestion, so these tests do not depend on exact scores.
   let bot: BotHarness;
   beforeEach(() => {
-    bot = new BotHarness(undefined, { answer: 1.01, suggest: 0.05 });
+    bot = new BotHarness(undefined, SUGGEST_EVERY_MATCH);
   });
   afterEach(() => bot.close());
 

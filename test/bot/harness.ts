@@ -23,6 +23,8 @@ export const NOW = new Date('2026-11-25T10:00:00Z');
 const defaults = loadConfig({});
 /** The shipped defaults, so tests see what residents see. */
 export const DEFAULT_THRESHOLDS: Thresholds = { answer: defaults.PARLEY_ANSWER_THRESHOLD, suggest: defaults.PARLEY_SUGGEST_THRESHOLD };
+/** Thresholds that turn every match into a "did you mean", so those tests do not depend on exact scores. */
+export const SUGGEST_EVERY_MATCH: Thresholds = { answer: 1.01, suggest: 0.05 };
 
 const kb = loadKnowledgeBase(FIXTURE_KB);
 checkRequiredContent(kb);

@@ -1,7 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { openDatabase } from '../../bot/db';
 import {
   DeliveryWorker,
@@ -16,6 +14,7 @@ import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
+import { startSmtpStandIn } from './smtpStandIn';
 
 /** Wednesday 25 November 2026, 7pm in London: Waste and Recycling is closed. */
 const now = new Date('2026-11-25T19:00:00Z');
@@ -73,35 +72,6 @@ async function startWebhook(statuses: number[]) {
     };
   });
   return { url: `${server.origin}/parley`, received, close: server.close };
-}
-
-/** A real SMTP server on port 0: records each envelope and raw message; can reject recipients. */
-async function startSmtp(options: { rejectFirst?: boolean } = {}) {
-  const mails: { from: string; to: string[]; raw: string }[] = [];
-  let reject = options.rejectFirst ?? false;
-  const serverOptions: SMTPServerOptions = {
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (!reject) return callback();
-      reject = false;
-      callback(Object.assign(new Error(`Mailbox ${address.address} is full`), { responseCode: 452 }));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        mails.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  };
-  const server = new SMTPServer(serverOptions);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-  return { url, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** Header (unfolded) and body (quoted-printable decoded) of a raw message. */
@@ -231,7 +201,7 @@ describe('retryDelayMs and deliveryState', () => {
 
 describe('DeliveryWorker', () => {
   it('emails the department through a real SMTP server, once', async () => {
-    const smtp = await startSmtp();
+    const smtp = await startSmtpStandIn();
     const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', smtp: { from: 'Parley <parley@testshire.example>' } });
     const id = leave();
     const worker = new DeliveryWorker({ store, smtpUrl: smtp.url, log: recordingLog().log, now: () => now });
@@ -259,7 +229,7 @@ describe('DeliveryWorker', () => {
   });
 
   it('retries an email the SMTP server refused, 30 s later, and logs the refusal without the resident’s details', async () => {
-    const smtp = await startSmtp({ rejectFirst: true });
+    const smtp = await startSmtpStandIn({ rejectFirst: true });
     const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', smtp: { from: 'parley@testshire.example' } });
     const id = leave();
     const { lines, log } = recordingLog();

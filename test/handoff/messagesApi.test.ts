@@ -1,7 +1,5 @@
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import restify from 'restify';
-import { SMTPServer } from 'smtp-server';
 import { openDatabase } from '../../bot/db';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
@@ -15,6 +13,7 @@ import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient'
 import { listenLocally, startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
 import { call, login } from './consoleClient';
+import { startSmtpStandIn } from './smtpStandIn';
 import { startStandInChannel } from './standInChannel';
 
 /** Thursday 26 November 2026, 9am in London: the morning after the messages were left. */
@@ -238,21 +237,7 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
   it('emails it, posts it to the webhook, lists it as delivered, and takes the reply', async () => {
     // Wednesday 25 November 2026, 10:00: Customer Services is open but nobody is signed in.
     const wednesday = new Date('2026-11-25T10:00:00Z');
-    const mails: { to: string[]; raw: string }[] = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtp = await startSmtpStandIn();
     const posts: string[] = [];
     const hook = await startHttpServer(({ body }) => {
       posts.push(body);
@@ -261,7 +246,7 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
     const channel = await startStandInChannel();
 
     const config = testConfig({
-      PARLEY_SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      PARLEY_SMTP_URL: smtp.url,
       PARLEY_SMTP_FROM: 'Parley <parley@testshire.example>',
       PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`,
     });
@@ -280,9 +265,9 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
       // Runs are one at a time: when this returns, the app's own timer cannot be half-way through one.
       await app.deliverLeftMessages();
 
-      expect(mails).toHaveLength(1);
-      expect(mails[0]!.to).toEqual(['customerservices@testshire.example']);
-      const unfolded = mails[0]!.raw.replace(/\r\n(?=[ \t])/g, '').replace(/=\r\n/g, '');
+      expect(smtp.mails).toHaveLength(1);
+      expect(smtp.mails[0]!.to).toEqual(['customerservices@testshire.example']);
+      const unfolded = smtp.mails[0]!.raw.replace(/\r\n(?=[ \t])/g, '').replace(/=\r\n/g, '');
       expect(unfolded).toMatch(/^Subject: Message from a resident: .* \(reply by 9:30am on Thursday 26 November 2026\)$/m);
       expect(unfolded).toContain('My bin at BK3 4TN was missed, call [phone] if easier');
       expect(unfolded).toContain('Email: jo.bloggs@example.org');
@@ -315,7 +300,7 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
       await app.close();
       await channel.close();
       await hook.close();
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     }
   });
 });

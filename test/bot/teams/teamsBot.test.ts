@@ -1,6 +1,6 @@
 import type { ConversationData } from '../../../bot/state';
 import { SqliteStorage } from '../../../bot/stateStorage';
-import { BotHarness, buttons, texts } from '../harness';
+import { BotHarness, buttons, SUGGEST_EVERY_MATCH, texts } from '../harness';
 import { adaptiveCard, imBackValues, teamsConversation, teamsMemberAdded, teamsMessage, type Scope } from './teamsActivity';
 
 /** The bot in Teams, on botbuilder's TestAdapter with activities shaped as Teams sends them. */
@@ -76,8 +76,7 @@ describe('Parley in Microsoft Teams', () => {
 describe('"did you mean" in a Teams channel', () => {
   let bot: BotHarness;
   beforeEach(() => {
-    // Thresholds that turn every match into a suggestion, as in the conversation tests.
-    bot = new BotHarness(undefined, { answer: 1.01, suggest: 0.05 });
+    bot = new BotHarness(undefined, SUGGEST_EVERY_MATCH);
   });
   afterEach(() => bot.close());
 
