@@ -6,6 +6,7 @@ import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
 import { decide, HUMAN_ENTRY_ID, type Thresholds } from '../knowledge/decide';
 import type { KnowledgeBase, LoadedEntry } from '../knowledge/loader';
 import type { Matcher } from '../knowledge/matcher';
+import type { GapKind, UnansweredQuestion } from '../knowledge/gaps/store';
 import { clean } from '../knowledge/normalize';
 import type { Department } from '../knowledge/schema';
 import { parseContact, type Contact } from '../handoff/contact';
@@ -15,16 +16,10 @@ import type { Choice, ConversationData, Offer, UserData } from './state';
 export interface Knowledge {
   kb: KnowledgeBase;
   matcher: Matcher;
-  /** The content hash (knowledge/version.ts), recorded on each answer so a complaint can be traced to the text. */
-  version?: string;
 }
 
 export interface ConversationDeps {
-  /**
-   * The knowledge base in force for this turn (a function so a reload can swap it). A turn calls it
-   * several times, but always within one synchronous call (`message`, `welcome`, `whileYouWait`),
-   * and a reload swaps between event-loop tasks: so a turn never mixes two versions.
-   */
+  /** The knowledge base in force for this turn (a function so a reload can swap it). */
   knowledge: () => Knowledge;
   /** The council's time zone, for "reply by" times. */
   timeZone: string;
@@ -94,6 +89,13 @@ export interface HandoffPort {
 const NO_DESK: HandoffPort = { requestPerson: () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
 
 /**
+ * Where the conversation reports a question it could not answer, a "None of these" or a "No" to
+ * "Did this help?" (the activity handler binds it to the knowledge-gaps store, which redacts).
+ */
+export type GapReporter = (gap: UnansweredQuestion) => void;
+const NO_GAPS: GapReporter = () => undefined;
+
+/**
  * The conversation steps: given a resident's message and what the bot was waiting for,
  * decide what to say. The activity handler calls `welcome` and `message`; state is loaded
  * and saved around them by the caller.
@@ -114,7 +116,7 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK): Reply[] {
+  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, gaps: GapReporter = NO_GAPS): Reply[] {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -125,7 +127,10 @@ export class Conversation {
       case 'clarify': {
         const picked = pickChoice(said, pending.options);
         if (picked) return this.answer(picked, message, data, user);
-        if (said === clean(text.noneOfThese)) return this.miss(data);
+        if (said === clean(text.noneOfThese)) {
+          if (pending.question) gaps(this.unanswered('none-of-these', pending.question));
+          return this.miss(data);
+        }
         break;
       }
       case 'feedback': {
@@ -135,6 +140,7 @@ export class Conversation {
         }
         if (NO.has(said)) {
           data.feedback.push({ entryId: pending.entryId, helped: false });
+          gaps(this.unanswered('not-helpful', pending.question ?? this.entry(pending.entryId)?.title ?? pending.entryId, pending.entryId));
           const entry = this.entry(pending.entryId);
           return [
             MessageFactory.text(text.sorryNotHelpful),
@@ -188,7 +194,7 @@ export class Conversation {
         return [MessageFactory.text(text.badPostcode), ...this.offer(data, { reason: 'lookup', department: 'waste', priority: 'normal', entryId: 'bins-collection-day' })];
       }
     }
-    return this.ask(message, data, user);
+    return this.ask(message, data, user, gaps);
   }
 
   /**
@@ -200,11 +206,11 @@ export class Conversation {
     if (decision.kind !== 'answer' || SMALL_TALK.has(decision.entryId)) return [];
     const entry = this.entry(decision.entryId);
     if (!entry || entry.lookup) return [];
-    return [this.traced(MessageFactory.text(`${text.whileYouWait}\n\n${answerText(entry)}`), entry.id)];
+    return [MessageFactory.text(`${text.whileYouWait}\n\n${answerText(entry)}`)];
   }
 
   /** A new question: exact button titles first, then a bare postcode, then the matcher. */
-  private ask(message: string, data: ConversationData, user: UserData): Reply[] {
+  private ask(message: string, data: ConversationData, user: UserData, gaps: GapReporter): Reply[] {
     const { kb } = this.deps.knowledge();
     const said = clean(message);
     const byTitle = kb.entries.find((e) => clean(e.title) === said);
@@ -223,10 +229,11 @@ export class Conversation {
           const entry = kb.byId.get(o.id);
           return entry ? [{ id: entry.id, title: entry.title }] : [];
         });
-        data.pending = { kind: 'clarify', options };
+        data.pending = { kind: 'clarify', options, question: message };
         return [MessageFactory.suggestedActions([...options.map((o) => o.title), text.noneOfThese], text.didYouMean)];
       }
       case 'none':
+        gaps(this.unanswered('not-understood', message));
         return this.miss(data);
     }
   }
@@ -250,9 +257,9 @@ export class Conversation {
 
     if (entry.id === HUMAN_ENTRY_ID) {
       // The entry's answer is itself the offer, so the buttons go on it.
-      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry)).map((r) => this.traced(r, entry.id));
+      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry));
     }
-    const reply = this.traced(MessageFactory.text(answerText(entry)), entry.id);
+    const reply = MessageFactory.text(answerText(entry));
     if (entry.escalate === 'urgent') {
       return [reply, ...this.offer(data, { reason: 'urgent', department: entry.department, priority: 'high', entryId: entry.id })];
     }
@@ -260,15 +267,16 @@ export class Conversation {
       return [reply, ...this.offer(data, { reason: 'topic', department: entry.department, priority: 'normal', entryId: entry.id })];
     }
     if (SMALL_TALK.has(entry.id)) return [reply];
-    return [reply, this.askFeedback(entry, data)];
+    return [reply, this.askFeedback(entry, data, message)];
   }
 
-  private askFeedback(entry: LoadedEntry, data: ConversationData): Reply {
+  /** `question`: what the resident asked, kept to record it if the answer does not help. */
+  private askFeedback(entry: LoadedEntry, data: ConversationData, question?: string): Reply {
     const related = entry.related.flatMap((id) => {
       const r = this.entry(id);
       return r ? [{ id: r.id, title: r.title }] : [];
     });
-    data.pending = { kind: 'feedback', entryId: entry.id, related };
+    data.pending = { kind: 'feedback', entryId: entry.id, related, ...(question !== undefined && { question }) };
     return MessageFactory.suggestedActions([text.yes, text.no, ...related.map((r) => r.title)], text.feedbackQuestion);
   }
 
@@ -279,7 +287,7 @@ export class Conversation {
       user.postcode = result.postcode;
       data.postcodeLookedUp = true;
       const entry = this.entry('bins-collection-day');
-      const replies = [this.traced(MessageFactory.text(collectionsText(result.postcode, result.collections, result.today)), 'bins-collection-day')];
+      const replies = [MessageFactory.text(collectionsText(result.postcode, result.collections, result.today))];
       return entry ? [...replies, this.askFeedback(entry, data)] : replies;
     }
     if (result.kind === 'unknown-postcode') {
@@ -347,15 +355,10 @@ export class Conversation {
     return formatWhen(at, this.deps.timeZone, this.deps.now());
   }
 
-  /**
-   * Marks a reply that gives an entry's answer with the entry and the knowledge-base version. It
-   * travels on the activity, so the transcript store keeps it: that is where looking into a
-   * complaint starts ("what exactly was this resident told, and from which text?").
-   */
-  private traced(reply: Reply, entryId: string): Reply {
-    const { version } = this.deps.knowledge();
-    reply.channelData = { ...reply.channelData, parleyAnswer: { entryId, ...(version && { kbVersion: version }) } };
-    return reply;
+  /** A question for the knowledge-gaps report, with the entry the matcher ranked first for it. */
+  private unanswered(kind: GapKind, question: string, entryId?: string): UnansweredQuestion {
+    const [best] = this.deps.knowledge().matcher.match(question, 1);
+    return { kind, question, ...(entryId !== undefined && { entryId }), ...(best && { closest: { id: best.id, score: best.score } }) };
   }
 
   private entry(id: string): LoadedEntry | undefined {

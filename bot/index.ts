@@ -4,6 +4,7 @@
  * bottom for the wiring of the whole product.
  */
 import 'dotenv/config';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
@@ -20,23 +21,28 @@ import { mountConsolePage } from '../handoff/consolePage';
 import { DeliveryWorker, plannedDeliveries, type DeliverySettings, type RunResult } from '../handoff/delivery';
 import { HandoffDesk } from '../handoff/desk';
 import { InProcessDeskEvents } from '../handoff/events';
+import { mountGapsApi } from '../handoff/gapsApi';
 import { SqliteLeftMessageStore } from '../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
+import { loadBankHolidays } from '../knowledge/holidays';
 import { SqliteEscalationQueue } from '../handoff/queue';
+import { redact } from '../handoff/redact';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqliteTranscriptStore } from '../handoff/transcriptStore';
+import { loadBinData } from '../knowledge/bins/data';
 import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqliteBinStore } from '../knowledge/bins/store';
-import { versionText } from '../knowledge/version';
+import { reportGaps } from '../knowledge/gaps/report';
+import { SqliteGapStore, type NewGap } from '../knowledge/gaps/store';
+import { loadKnowledgeBase } from '../knowledge/loader';
+import { Matcher } from '../knowledge/matcher';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { Conversation, GENERAL_DEPARTMENT } from './conversation';
-import { openDatabase } from './db';
-import { following, KnowledgeReloader } from './knowledgeReloader';
-import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
+import { checkRequiredContent, Conversation, GENERAL_DEPARTMENT, type Knowledge } from './conversation';
+import { migrate, openDatabase } from './db';
 import { ParleyBot } from './parleyBot';
 import { text } from './replies';
 import { mountAzureDirectLineTokens } from './directline/azureTokens';
@@ -100,30 +106,18 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const agents = new SqliteAgentStore(db);
   const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
-  const binStore = new SqliteBinStore(db);
-  const versions = new SqliteKnowledgeVersionStore(db);
-  // The knowledge base, reloaded when its files change. A version's bin data and text are written
-  // together before it goes live, so the bin lookup and the answers always agree.
-  const reloader = new KnowledgeReloader({
-    dir: config.knowledgeDir,
-    vectors: loadWordVectors(),
-    commit: (next) =>
-      db.transaction(() => {
-        binStore.replace(next.bins);
-        versions.record(next.version, versionText(next.kb), now());
-      })(),
-    watch: config.PARLEY_KNOWLEDGE_RELOAD === 'on',
-    log,
-    now,
-  });
-  const knowledge = () => reloader.current();
+  const kb = loadKnowledgeBase(config.knowledgeDir);
+  checkRequiredContent(kb);
+  const knowledge: Knowledge = { kb, matcher: Matcher.build(kb, {}, loadWordVectors()) };
   // Available or away, the departments each agent takes, and who is still connected.
   const presence = new SqlitePresenceStore(db, now());
-  const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge().kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
+  const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge.kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
+  const binStore = new SqliteBinStore(db);
+  binStore.replace(loadBinData(path.join(config.knowledgeDir, 'data')));
   const bins = new BinDayLookup(binStore, config.PARLEY_TIMEZONE, now);
 
   const conversation = new Conversation({
-    knowledge,
+    knowledge: () => knowledge,
     thresholds: { answer: config.PARLEY_ANSWER_THRESHOLD, suggest: config.PARLEY_SUGGEST_THRESHOLD },
     missesBeforeOffer: config.PARLEY_MISSES_BEFORE_OFFER,
     timeZone: config.PARLEY_TIMEZONE,
@@ -138,15 +132,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const desk = new HandoffDesk({
     queue,
     messages: liveMessages,
-    departments: () => knowledge().kb.departments,
-    holidays: following(() => knowledge().holidays),
+    departments: () => knowledge.kb.departments,
+    holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
     transcripts,
     events,
     presence: roster,
     leftMessages,
     // Each left message is emailed and/or posted to the webhook, as the settings say.
     planDeliveries: (e, message) => {
-      const departments = knowledge().kb.departments;
+      const departments = knowledge.kb.departments;
       const department = departments.get(e.department) ?? departments.get(GENERAL_DEPARTMENT)!;
       return plannedDeliveries(deliverySettings, {
         escalationId: e.id,
@@ -167,12 +161,23 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       messageReplyHours: config.PARLEY_MESSAGE_REPLY_HOURS,
     },
   });
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven);
+  // What residents asked that the bot could not answer, for content editors (kb:gaps, the console's
+  // Knowledge gaps). Redacted here, before it is kept. Failing to keep one is logged; the resident
+  // still gets their reply.
+  const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
+  const recordGap = (gap: NewGap) => {
+    try {
+      gaps.record({ ...gap, question: redact(gap.question).text }, now());
+    } catch (err) {
+      log.error(`[gaps] recording a ${gap.kind} question: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  };
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, recordGap);
 
   const server = createServer({
     adapter,
     bot,
-    health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
+    health: () => ({ entries: knowledge.kb.entries.length, postcodes: binStore.postcodeCount() }),
   });
 
   const consoleApi = mountConsoleApi(server, {
@@ -190,8 +195,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       const channelId = (e.reference as { channelId?: string } | null)?.channelId;
       return channelId ? transcripts.transcriptOf(channelId, e.conversationId) : [];
     },
-    departments: following(() => new Set(knowledge().kb.departments.keys())),
-    departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id,
+    departments: new Set(kb.departments.keys()),
+    departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
     now,
     log,
     secureCookie: !isLoopback(config.HOST),
@@ -199,13 +204,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     presence,
     roster,
     // Canned replies: the matcher's best entries for the agent's search.
-    searchAnswers: (q) => {
-      const { matcher, kb } = knowledge();
-      return matcher.match(q, 5).flatMap((c) => {
-        const entry = kb.byId.get(c.id);
+    searchAnswers: (q) =>
+      knowledge.matcher.match(q, 5).flatMap((c) => {
+        const entry = knowledge.kb.byId.get(c.id);
         return entry ? [{ id: entry.id, title: entry.title, answer: entry.answer }] : [];
-      });
-    },
+      }),
     realertMinutes: config.PARLEY_REALERT_MINUTES,
   });
   const sweep = () => sweepAbsentAgents({ queue, roster, returnChats: consoleApi.returnChats }, now());
@@ -220,7 +223,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     consoleApi.announcePositions(e.department).catch((err: unknown) => log.error(`[queue] announcing places after a cancel: ${String(err)}`));
   });
 
-  mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
+  mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id, now, log });
+  // Supervisors see the same report as kb:gaps, over the knowledge base in force.
+  mountGapsApi(server, { agents, sessions, report: (since) => reportGaps(gaps.list({ since }), knowledge, { since }), now, log });
   // Left messages go out to mailboxes and the webhook from the outbox, retried until delivered.
   const deliveries = new DeliveryWorker({
     store: leftMessages,
@@ -244,7 +249,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       adapter: new CloudAdapter(auth),
       appId: config.MicrosoftAppId,
       channel: teamsChannel,
-      departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id,
+      departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
       publicUrl: config.publicUrl,
       timeZone: config.PARLEY_TIMEZONE,
       now,
@@ -291,7 +296,6 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     close: () =>
       new Promise((resolve) => {
         clearInterval(sweeper);
-        reloader.close();
         // Open event streams would hold the server open for ever.
         consoleApi.close();
         // Open web chat sockets too.

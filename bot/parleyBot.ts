@@ -1,6 +1,7 @@
 import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
 import type { PostcodesGiven } from '../handoff/postcodesGiven';
+import type { NewGap } from '../knowledge/gaps/store';
 import type { Conversation, HandoffPort } from './conversation';
 import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
@@ -21,6 +22,8 @@ export class ParleyBot extends TeamsActivityHandler {
     now: () => Date = () => new Date(),
     /** Where the bot notes a postcode given to the bin lookup, which the transcript then keeps. */
     postcodesGiven?: PostcodesGiven,
+    /** Keeps the questions the bot could not answer for the knowledge-gaps report (redacting them). */
+    recordGap?: (gap: NewGap) => void,
   ) {
     super();
     const conversationData = conversationState.createProperty<ConversationData>('parley');
@@ -68,7 +71,7 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        const replies = conversation.message(text, data, user, handoff);
+        const replies = conversation.message(text, data, user, handoff, recordGap && ((gap) => recordGap({ ...gap, conversationId })));
         if (data.postcodeLookedUp) {
           postcodesGiven?.mark(context.activity);
           delete data.postcodeLookedUp;

@@ -23,8 +23,9 @@ export interface Offer {
  * the offer, the resident's question, then how to reply; `cancel` leaves at any of them.
  */
 export type Pending =
-  | { kind: 'clarify'; options: Choice[] }
-  | { kind: 'feedback'; entryId: string; related: Choice[] }
+  // `question`: the resident's words that led here, for the knowledge-gaps report if "None of these" or "No" follows.
+  | { kind: 'clarify'; options: Choice[]; question?: string }
+  | { kind: 'feedback'; entryId: string; related: Choice[]; question?: string }
   | { kind: 'offer'; offer: Offer }
   | { kind: 'postcode'; attempts: number }
   | { kind: 'message-offer'; offer: Offer; because: LeaveMessageReason }
