@@ -16,10 +16,16 @@ import type { Choice, ConversationData, Offer, UserData } from './state';
 export interface Knowledge {
   kb: KnowledgeBase;
   matcher: Matcher;
+  /** The content hash (knowledge/version.ts), recorded on each answer so a complaint can be traced to the text. */
+  version?: string;
 }
 
 export interface ConversationDeps {
-  /** The knowledge base in force for this turn (a function so a reload can swap it). */
+  /**
+   * The knowledge base in force for this turn (a function so a reload can swap it). A turn calls it
+   * several times, but always within one synchronous call (`message`, `welcome`, `whileYouWait`),
+   * and a reload swaps between event-loop tasks: so a turn never mixes two versions.
+   */
   knowledge: () => Knowledge;
   /** The council's time zone, for "reply by" times. */
   timeZone: string;
@@ -206,7 +212,7 @@ export class Conversation {
     if (decision.kind !== 'answer' || SMALL_TALK.has(decision.entryId)) return [];
     const entry = this.entry(decision.entryId);
     if (!entry || entry.lookup) return [];
-    return [MessageFactory.text(`${text.whileYouWait}\n\n${answerText(entry)}`)];
+    return [this.traced(MessageFactory.text(`${text.whileYouWait}\n\n${answerText(entry)}`), entry.id)];
   }
 
   /** A new question: exact button titles first, then a bare postcode, then the matcher. */
@@ -257,9 +263,9 @@ export class Conversation {
 
     if (entry.id === HUMAN_ENTRY_ID) {
       // The entry's answer is itself the offer, so the buttons go on it.
-      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry));
+      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry)).map((r) => this.traced(r, entry.id));
     }
-    const reply = MessageFactory.text(answerText(entry));
+    const reply = this.traced(MessageFactory.text(answerText(entry)), entry.id);
     if (entry.escalate === 'urgent') {
       return [reply, ...this.offer(data, { reason: 'urgent', department: entry.department, priority: 'high', entryId: entry.id })];
     }
@@ -287,7 +293,7 @@ export class Conversation {
       user.postcode = result.postcode;
       data.postcodeLookedUp = true;
       const entry = this.entry('bins-collection-day');
-      const replies = [MessageFactory.text(collectionsText(result.postcode, result.collections, result.today))];
+      const replies = [this.traced(MessageFactory.text(collectionsText(result.postcode, result.collections, result.today)), 'bins-collection-day')];
       return entry ? [...replies, this.askFeedback(entry, data)] : replies;
     }
     if (result.kind === 'unknown-postcode') {
@@ -353,6 +359,17 @@ export class Conversation {
   /** "Monday 30 November at 12:30pm" in the council's time zone. */
   private when(at: Date): string {
     return formatWhen(at, this.deps.timeZone, this.deps.now());
+  }
+
+  /**
+   * Marks a reply that gives an entry's answer with the entry and the knowledge-base version. It
+   * travels on the activity, so the transcript store keeps it: that is where looking into a
+   * complaint starts ("what exactly was this resident told, and from which text?").
+   */
+  private traced(reply: Reply, entryId: string): Reply {
+    const { version } = this.deps.knowledge();
+    reply.channelData = { ...reply.channelData, parleyAnswer: { entryId, ...(version && { kbVersion: version }) } };
+    return reply;
   }
 
   /** A question for the knowledge-gaps report, with the entry the matcher ranked first for it. */

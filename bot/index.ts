@@ -4,7 +4,6 @@
  * bottom for the wiring of the whole product.
  */
 import 'dotenv/config';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
@@ -27,22 +26,21 @@ import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
-import { loadBankHolidays } from '../knowledge/holidays';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { redact } from '../handoff/redact';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqliteTranscriptStore } from '../handoff/transcriptStore';
-import { loadBinData } from '../knowledge/bins/data';
 import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqliteBinStore } from '../knowledge/bins/store';
 import { reportGaps } from '../knowledge/gaps/report';
 import { SqliteGapStore, type NewGap } from '../knowledge/gaps/store';
-import { loadKnowledgeBase } from '../knowledge/loader';
-import { Matcher } from '../knowledge/matcher';
+import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { checkRequiredContent, Conversation, GENERAL_DEPARTMENT, type Knowledge } from './conversation';
+import { Conversation, GENERAL_DEPARTMENT } from './conversation';
 import { migrate, openDatabase } from './db';
+import { following, KnowledgeReloader } from './knowledgeReloader';
+import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
 import { ParleyBot } from './parleyBot';
 import { text } from './replies';
 import { mountAzureDirectLineTokens } from './directline/azureTokens';
@@ -106,18 +104,30 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const agents = new SqliteAgentStore(db);
   const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
-  const kb = loadKnowledgeBase(config.knowledgeDir);
-  checkRequiredContent(kb);
-  const knowledge: Knowledge = { kb, matcher: Matcher.build(kb, {}, loadWordVectors()) };
+  const binStore = new SqliteBinStore(db);
+  const versions = new SqliteKnowledgeVersionStore(db);
+  // The knowledge base, reloaded when its files change. A version's bin data and text are written
+  // together before it goes live, so the bin lookup and the answers always agree.
+  const reloader = new KnowledgeReloader({
+    dir: config.knowledgeDir,
+    vectors: loadWordVectors(),
+    commit: (next) =>
+      db.transaction(() => {
+        binStore.replace(next.bins);
+        versions.record(next.version, versionText(next.kb), now());
+      })(),
+    watch: config.PARLEY_KNOWLEDGE_RELOAD === 'on',
+    log,
+    now,
+  });
+  const knowledge = () => reloader.current();
   // Available or away, the departments each agent takes, and who is still connected.
   const presence = new SqlitePresenceStore(db, now());
-  const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge.kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
-  const binStore = new SqliteBinStore(db);
-  binStore.replace(loadBinData(path.join(config.knowledgeDir, 'data')));
+  const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge().kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
   const bins = new BinDayLookup(binStore, config.PARLEY_TIMEZONE, now);
 
   const conversation = new Conversation({
-    knowledge: () => knowledge,
+    knowledge,
     thresholds: { answer: config.PARLEY_ANSWER_THRESHOLD, suggest: config.PARLEY_SUGGEST_THRESHOLD },
     missesBeforeOffer: config.PARLEY_MISSES_BEFORE_OFFER,
     timeZone: config.PARLEY_TIMEZONE,
@@ -132,15 +142,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const desk = new HandoffDesk({
     queue,
     messages: liveMessages,
-    departments: () => knowledge.kb.departments,
-    holidays: loadBankHolidays(path.join(config.knowledgeDir, 'data')),
+    departments: () => knowledge().kb.departments,
+    holidays: following(() => knowledge().holidays),
     transcripts,
     events,
     presence: roster,
     leftMessages,
     // Each left message is emailed and/or posted to the webhook, as the settings say.
     planDeliveries: (e, message) => {
-      const departments = knowledge.kb.departments;
+      const departments = knowledge().kb.departments;
       const department = departments.get(e.department) ?? departments.get(GENERAL_DEPARTMENT)!;
       return plannedDeliveries(deliverySettings, {
         escalationId: e.id,
@@ -177,7 +187,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const server = createServer({
     adapter,
     bot,
-    health: () => ({ entries: knowledge.kb.entries.length, postcodes: binStore.postcodeCount() }),
+    health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
   });
 
   const consoleApi = mountConsoleApi(server, {
@@ -195,8 +205,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       const channelId = (e.reference as { channelId?: string } | null)?.channelId;
       return channelId ? transcripts.transcriptOf(channelId, e.conversationId) : [];
     },
-    departments: new Set(kb.departments.keys()),
-    departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
+    departments: following(() => new Set(knowledge().kb.departments.keys())),
+    departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id,
     now,
     log,
     secureCookie: !isLoopback(config.HOST),
@@ -204,11 +214,13 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     presence,
     roster,
     // Canned replies: the matcher's best entries for the agent's search.
-    searchAnswers: (q) =>
-      knowledge.matcher.match(q, 5).flatMap((c) => {
-        const entry = knowledge.kb.byId.get(c.id);
+    searchAnswers: (q) => {
+      const { matcher, kb } = knowledge();
+      return matcher.match(q, 5).flatMap((c) => {
+        const entry = kb.byId.get(c.id);
         return entry ? [{ id: entry.id, title: entry.title, answer: entry.answer }] : [];
-      }),
+      });
+    },
     realertMinutes: config.PARLEY_REALERT_MINUTES,
   });
   const sweep = () => sweepAbsentAgents({ queue, roster, returnChats: consoleApi.returnChats }, now());
@@ -223,9 +235,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     consoleApi.announcePositions(e.department).catch((err: unknown) => log.error(`[queue] announcing places after a cancel: ${String(err)}`));
   });
 
-  mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id, now, log });
+  mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
   // Supervisors see the same report as kb:gaps, over the knowledge base in force.
-  mountGapsApi(server, { agents, sessions, report: (since) => reportGaps(gaps.list({ since }), knowledge, { since }), now, log });
+  mountGapsApi(server, { agents, sessions, report: (since) => reportGaps(gaps.list({ since }), knowledge(), { since }), now, log });
   // Left messages go out to mailboxes and the webhook from the outbox, retried until delivered.
   const deliveries = new DeliveryWorker({
     store: leftMessages,
@@ -249,7 +261,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       adapter: new CloudAdapter(auth),
       appId: config.MicrosoftAppId,
       channel: teamsChannel,
-      departmentName: (id) => knowledge.kb.departments.get(id)?.name ?? id,
+      departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id,
       publicUrl: config.publicUrl,
       timeZone: config.PARLEY_TIMEZONE,
       now,
@@ -296,6 +308,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     close: () =>
       new Promise((resolve) => {
         clearInterval(sweeper);
+        reloader.close();
         // Open event streams would hold the server open for ever.
         consoleApi.close();
         // Open web chat sockets too.
