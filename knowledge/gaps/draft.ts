@@ -60,7 +60,7 @@ export function draftYaml(cluster: GapCluster, kb: Pick<KnowledgeBase, 'byId'>, 
   const closest = cluster.closest && kb.byId.get(cluster.closest.id);
   const day = (iso: string) => iso.slice(0, 10);
   const residents = cluster.residents === 1 ? '1 resident' : `${cluster.residents} residents`;
-  const times = cluster.asked === 1 ? 'once' : `${cluster.asked} times`;
+  const times = cluster.asked === 1 ? 'once' : cluster.asked === 2 ? 'twice' : `${cluster.asked} times`;
   const header = [
     `Draft entry from npm run kb:gaps, cluster "${cluster.id}":`,
     `${residents} asked this ${times} between ${day(cluster.firstAsked)} and ${day(cluster.lastAsked)}, and the bot could not help.`,
