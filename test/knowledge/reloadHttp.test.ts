@@ -4,9 +4,11 @@ import type { App } from '../../bot/index';
 import { readKnowledge } from '../../bot/knowledgeLoad';
 import type { ReloadStatus } from '../../bot/knowledgeReloader';
 import { SqliteKnowledgeVersionStore } from '../../bot/knowledgeVersions';
+import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
 import { openDatabase } from '../../bot/db';
-import { startApp, testConfig } from '../app';
+import { startApp, testConfig, withDatabase } from '../app';
+import { call, login } from '../handoff/consoleClient';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { KbCopy } from './reloadFixture';
 
@@ -218,5 +220,45 @@ describe('a "did you mean" in progress across a reload', () => {
 
     expect(messageTexts(await bot.ask('Household waste recycling centre', 'gone'))[0]).toMatch(/^Sorry, I don’t know the answer to that/);
     expect(state.errors.filter((m) => m.startsWith('[onTurnError]'))).toEqual([]);
+  });
+});
+
+describe('the handoff desk and the console follow a reload', () => {
+  const bot = running();
+  const { state } = bot;
+
+  it('closes a department on a bank holiday added while running, and lists a department added while running', async () => {
+    await bot.ask('talk to a person', 'holiday');
+    // Wednesday 10am, Customer Services open, nobody signed in.
+    expect(messageTexts(await bot.ask('Yes, connect me', 'holiday'))[0]).toMatch(/^Nobody from Customer Services can join this chat right now\./);
+
+    bot.tick();
+    state.copy.write('data/bank-holidays.yaml', `${state.copy.read('data/bank-holidays.yaml')}holidays:\n  - { date: 2026-11-25, name: Borough Day }\n`);
+    state.copy.write(
+      'departments.yaml',
+      `${state.copy.read('departments.yaml')}  - id: libraries\n    name: Libraries\n    phone: "01632 960 170"\n    email: libraries@testshire.example\n    hours:\n      monday: "09:00-17:00"\n`,
+    );
+    const v2 = expectedVersion(state.copy);
+    await bot.until((k) => k.version === v2);
+
+    await bot.ask('talk to a person', 'holiday');
+    expect(messageTexts(await bot.ask('Yes, connect me', 'holiday'))[0]).toMatch(/^Customer Services is closed right now, so nobody can chat\./);
+
+    withDatabase(state.config, (db) => new SqliteAgentStore(db).add({ name: 'Sue', departments: ['customer-services'], role: 'supervisor', password: 'sue-password-1' }, new Date('2026-11-25T10:00:00Z')));
+    const sue = await login(state.url, 'Sue', 'sue-password-1');
+    const listed = await call(state.url, sue, 'GET', '/api/console/departments');
+    expect(listed.body?.departments).toContainEqual({ id: 'libraries', name: 'Libraries' });
+  });
+});
+
+describe('PARLEY_KNOWLEDGE_RELOAD', () => {
+  const bot = running({ PARLEY_KNOWLEDGE_RELOAD: 'off' });
+
+  it('off: the folder is read once at start, and /healthz says live reload is off', async () => {
+    expect((await bot.health()).knowledge).toEqual({ version: expectedVersion(bot.state.copy), loadedAt: '2026-11-25T10:00:00.000Z', liveReload: 'off' });
+  });
+
+  it('takes only on or off', () => {
+    expect(() => testConfig({ PARLEY_KNOWLEDGE_RELOAD: 'yes' })).toThrow('PARLEY_KNOWLEDGE_RELOAD: expected on or off (got "yes")');
   });
 });
