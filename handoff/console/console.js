@@ -429,6 +429,73 @@ async function refreshLeftMessages() {
   $('left-count').textContent = `(${messages.length})`;
 }
 
+// ---- Knowledge gaps (supervisors) -------------------------------------------------------------
+
+const times = (n) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
+const KINDS = [
+  ['not-understood', (n) => `${n} not understood`],
+  ['none-of-these', (n) => `${n} chose “None of these”`],
+  ['not-helpful', (n) => `${n} said the answer did not help`],
+];
+const day = (date) => new Date(`${date}T12:00:00`).toLocaleDateString('en-GB', { dateStyle: 'long' });
+
+function questionList(questions) {
+  const ul = document.createElement('ul');
+  ul.append(
+    ...questions.map((q) => {
+      const li = document.createElement('li');
+      li.textContent = q.asked > 1 ? `${q.text} (${times(q.asked)})` : q.text;
+      return li;
+    }),
+  );
+  return ul;
+}
+
+/** One group of similar questions. Residents' words go in through textContent only. */
+function gapCluster(c) {
+  const li = document.createElement('li');
+  li.className = 'gap-cluster';
+  const title = document.createElement('h3');
+  title.textContent = `${c.rank}. “${c.examples[0]}”`;
+  const facts = document.createElement('dl');
+  fact(facts, 'Asked', `by ${c.residents === 1 ? '1 resident' : `${c.residents} residents`}, ${times(c.asked)}, last on ${when(c.lastAsked)}`);
+  fact(facts, 'What happened', KINDS.filter(([kind]) => c.kinds[kind] > 0).map(([kind, words]) => words(c.kinds[kind])).join(', '));
+  fact(facts, 'Closest entry', c.closest ? `${c.closest.title} (${c.closest.id}), score ${c.closest.score.toFixed(2)} out of 1` : 'None: no entry shares any words with these questions');
+  if (c.answeredWith.length) fact(facts, 'Answers that did not help', c.answeredWith.map((a) => `${a.title} (${a.id}), ${times(a.count)}`).join('; '));
+  fact(facts, 'Group id', c.id);
+  const examples = document.createElement('h4');
+  examples.textContent = c.questions.length > 1 ? 'Most typical questions' : 'Question';
+  li.append(title, facts, examples, questionList(c.questions.slice(0, c.examples.length)));
+  if (c.questions.length > c.examples.length) {
+    const more = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = `All ${c.questions.length} questions in this group`;
+    more.append(summary, questionList(c.questions));
+    li.append(more);
+  }
+  return li;
+}
+
+async function refreshGaps() {
+  const since = $('gaps-since').value;
+  let report;
+  try {
+    report = await call('GET', `/api/console/gaps${since ? `?since=${encodeURIComponent(since)}` : ''}`);
+  } catch (err) {
+    $('gaps-problem').textContent = `Knowledge gaps could not be loaded: ${err.message}`;
+    $('gaps-problem').hidden = false;
+    return;
+  }
+  $('gaps-problem').hidden = true;
+  const { totals } = report;
+  const from = report.since ? ` since ${day(report.since)}` : '';
+  $('gaps-summary').textContent = totals.asked
+    ? `${totals.asked === 1 ? '1 question' : `${totals.asked} questions`}${from}, in ${totals.clusters === 1 ? '1 group' : `${totals.clusters} groups`}.` +
+      (totals.notGrouped ? ` ${totals.notGrouped} had no words left once personal details were removed.` : '')
+    : `No questions recorded${from}.`;
+  $('gap-clusters').replaceChildren(...report.clusters.map(gapCluster));
+}
+
 // ---- The live stream, with a slow poll while it is down ---------------------------------------
 
 async function refreshAll() {
@@ -548,6 +615,9 @@ async function signedIn(agent, csrfToken) {
   $('agent-name').textContent = `${agent.name} (${agent.departments.map(departmentName).join(', ')})`;
   showLive(false);
   connect();
+  // Content gaps are for supervisors: the section stays hidden for agents (the API refuses them).
+  $('gaps').hidden = agent.role !== 'supervisor';
+  if (agent.role === 'supervisor') await refreshGaps();
   await followLink();
   state.tick = setInterval(() => {
     renderQueue();
@@ -565,6 +635,8 @@ function signedOut(message) {
   state.me = null;
   state.realerted.clear();
   closeChat();
+  $('gaps').hidden = true;
+  $('gap-clusters').replaceChildren();
   $('who').hidden = true;
   $('desk').hidden = true;
   $('sign-in-section').hidden = false;
@@ -637,6 +709,7 @@ document.addEventListener('DOMContentLoaded', () => {
     }),
   );
   $('answers-search').addEventListener('submit', action(searchAnswers));
+  $('gaps-form').addEventListener('submit', action(refreshGaps));
   $('transfer').addEventListener(
     'submit',
     action(async () => {

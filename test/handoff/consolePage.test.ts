@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
+import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
+import type { GapReport } from '../../knowledge/gaps/report';
+import { SqliteGapStore } from '../../knowledge/gaps/store';
 import { startApp, testConfig, withDatabase } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
@@ -57,6 +60,13 @@ describe('the console page in a real browser', () => {
         },
         new Date('2026-11-22T21:00:00Z'),
       );
+      // For the knowledge gaps: a supervisor, and questions the bot could not answer last week.
+      new SqliteAgentStore(db).add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
+      const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
+      gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'g-1' }, new Date('2026-11-10T09:00:00Z'));
+      gaps.record({ kind: 'not-understood', question: 'can I rent an allotment plot', conversationId: 'g-2' }, new Date('2026-11-20T09:00:00Z'));
+      gaps.record({ kind: 'not-understood', question: 'allotment waiting list', conversationId: 'g-3' }, new Date('2026-11-21T09:00:00Z'));
+      gaps.record({ kind: 'none-of-these', question: `allotment prices ${SCRIPT}`, conversationId: 'g-4' }, new Date('2026-11-22T09:00:00Z'));
     });
     ({ app, url } = await startApp(config, { now: () => clock }));
     // The resident's conversation before the handoff, with a script in it.
@@ -212,6 +222,48 @@ describe('the console page in a real browser', () => {
     await signIn(tab);
     await tab.getByRole('heading', { name: `Conversation ${id}` }).waitFor();
     expect(await tab.evaluate('document.activeElement.id')).toBe('chat-title');
+    await tab.close();
+  }, 30_000);
+
+  it('shows a supervisor the knowledge gaps, residents’ words as text, and not an agent', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(`${url}/console`);
+    await signIn(tab);
+    await tab.getByRole('heading', { name: /^Waiting/ }).waitFor();
+    expect(await tab.locator('#gaps').isHidden()).toBe(true);
+    await tab.getByRole('button', { name: 'Sign out' }).click();
+    await tab.getByLabel('Name').fill('Sue');
+    await tab.getByLabel('Password').fill('sue-password-1');
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.getByRole('heading', { name: 'Knowledge gaps' }).waitFor();
+
+    // The page shows what the API reports (the bot has recorded today's misses in these tests too).
+    const sue = await login(url, 'Sue', 'sue-password-1');
+    const report = (await call(url, sue, 'GET', '/api/console/gaps')).body as GapReport;
+    const clusters = tab.locator('.gap-cluster');
+    await tab.locator('#gaps-summary', { hasText: `${report.totals.asked} questions, in ${report.totals.clusters} groups.` }).waitFor();
+    expect(await clusters.count()).toBe(report.clusters.length);
+    const allotments = clusters.first();
+    expect(await allotments.locator('h3').textContent()).toBe(`1. “${report.clusters[0]!.examples[0]}”`);
+    expect(await allotments.locator('dd').first().textContent()).toMatch(/^by 3 residents, 3 times, last on /);
+    expect(await allotments.locator('li').allTextContents()).toEqual(expect.arrayContaining(['can I rent an allotment plot', 'allotment waiting list', `allotment prices ${SCRIPT}`]));
+    expect(await allotments.textContent()).toContain(`Group id${report.clusters[0]!.id}`);
+    expect(await tab.locator('#gaps script').count()).toBe(0);
+    expect(await tab.evaluate('typeof window.__pwned')).toBe('undefined');
+    expect(await clusters.filter({ hasText: 'parking permit for my street' }).count()).toBe(1);
+
+    // From a date: last week's parking question drops out.
+    await tab.getByLabel('Asked on or after').fill('2026-11-15');
+    await tab.getByRole('button', { name: 'Show knowledge gaps' }).click();
+    await tab.locator('#gaps-summary', { hasText: 'since 15 November 2026' }).waitFor();
+    expect(await clusters.filter({ hasText: 'parking permit for my street' }).count()).toBe(0);
+    expect(await clusters.first().locator('h3').textContent()).toBe(`1. “${report.clusters[0]!.examples[0]}”`);
+
+    // To look at it: PARLEY_GAPS_SCREENSHOT=/tmp/gaps.png npx jest test/handoff/consolePage.test.ts
+    if (process.env.PARLEY_GAPS_SCREENSHOT) await tab.locator('#gaps').screenshot({ path: process.env.PARLEY_GAPS_SCREENSHOT });
+    await tab.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const result = (await tab.evaluate("axe.run('#gaps', { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")) as { violations: { id: string }[] };
+    expect(result.violations.map((v) => v.id)).toEqual([]);
     await tab.close();
   }, 30_000);
 });
