@@ -45,7 +45,8 @@ describe('reportGaps', () => {
     expect(report.since).toBe('2026-11-01');
     expect(report.totals).toEqual({ asked: 11, clusters: 4, notGrouped: 1 });
     expect(report.clusters.map((c) => [c.rank, c.id, c.residents, c.asked, c.questions.map((q) => [q.text, q.asked])])).toEqual([
-      [1, clusterId('How do I get an allotment?'), 3, 4, [['How do I get an allotment?', 2], ['allotment waiting list', 1], ['can I rent an allotment plot', 1]]],
+      // "How do I get an allotment?" shares "how" with a parking question: it is the least central of its cluster.
+      [1, clusterId('allotment waiting list'), 3, 4, [['allotment waiting list', 1], ['can I rent an allotment plot', 1], ['How do I get an allotment?', 2]]],
       [2, clusterId('pay council tax with a credit card'), 3, 3, [['pay council tax with a credit card', 2], ['can I pay my council tax by card', 1]]],
       // A question recorded without a conversation counts as one more resident.
       [3, clusterId('how much is a resident parking permit'), 2, 2, [['how much is a resident parking permit', 1], ['renew my parking permit', 1]]],
@@ -55,7 +56,7 @@ describe('reportGaps', () => {
 
   it('names each cluster by its most central question, readable and stable', () => {
     expect(report.clusters.map((c) => c.id)).toEqual([
-      expect.stringMatching(/^allotment-[0-9a-f]{6}$/),
+      expect.stringMatching(/^allotment-waiting-list-[0-9a-f]{6}$/),
       expect.stringMatching(/^pay-council-tax-credit-[0-9a-f]{6}$/),
       expect.stringMatching(/^resident-parking-permit-[0-9a-f]{6}$/),
       expect.stringMatching(/^meaning-life-[0-9a-f]{6}$/),
@@ -69,7 +70,7 @@ describe('reportGaps', () => {
     expect(allotments).toMatchObject({
       kinds: { 'not-understood': 4, 'none-of-these': 0, 'not-helpful': 0 },
       answeredWith: [],
-      examples: ['How do I get an allotment?', 'allotment waiting list', 'can I rent an allotment plot'],
+      examples: ['allotment waiting list', 'can I rent an allotment plot', 'How do I get an allotment?'],
       firstAsked: GAPS[0]!.at,
       lastAsked: GAPS[3]!.at,
     });
