@@ -12,7 +12,7 @@ import { loadConfig } from '../bot/config';
 import { GENERAL_DEPARTMENT } from '../bot/conversation';
 import { migrate, openDatabase } from '../bot/db';
 import { draftYaml } from '../knowledge/gaps/draft';
-import { reportGaps, type GapCluster, type GapReport } from '../knowledge/gaps/report';
+import { MAX_QUESTIONS, reportGaps, type GapCluster, type GapReport } from '../knowledge/gaps/report';
 import { SqliteGapStore } from '../knowledge/gaps/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
@@ -54,7 +54,7 @@ function describe(report: GapReport): string[] {
   const { totals } = report;
   const lines = [
     `Knowledge gaps ${report.since ? `since ${report.since}` : 'so far'}: ${plural(totals.asked, 'question')} recorded, ${plural(totals.clusters, 'cluster')}` +
-      (totals.notGrouped ? ` (${totals.notGrouped} left out: no words once personal details were removed)` : '') +
+      (totals.notGrouped ? ` (${totals.notGrouped} not grouped: no words left once personal details were taken out, or more than ${MAX_QUESTIONS.toLocaleString('en-GB')} different questions)` : '') +
       '.',
   ];
   if (!report.clusters.length) {

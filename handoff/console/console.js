@@ -491,7 +491,7 @@ async function refreshGaps() {
   const from = report.since ? ` since ${day(report.since)}` : '';
   $('gaps-summary').textContent = totals.asked
     ? `${totals.asked === 1 ? '1 question' : `${totals.asked} questions`}${from}, in ${totals.clusters === 1 ? '1 group' : `${totals.clusters} groups`}.` +
-      (totals.notGrouped ? ` ${totals.notGrouped} had no words left once personal details were removed.` : '')
+      (totals.notGrouped ? ` ${totals.notGrouped} could not be grouped: no words were left once personal details were taken out, or there were too many different questions (choose a later date).` : '')
     : `No questions recorded${from}.`;
   $('gap-clusters').replaceChildren(...report.clusters.map(gapCluster));
 }

@@ -69,7 +69,7 @@ export interface GapReport {
     /** Questions recorded. */
     asked: number;
     clusters: number;
-    /** Recorded questions left out: no words once redacted ("[email]"), or beyond MAX_QUESTIONS. */
+    /** Recorded questions left out: no words to group by once redacted ("[email]"), or beyond MAX_QUESTIONS. */
     notGrouped: number;
   };
   /** Most residents first. */
@@ -121,7 +121,7 @@ export function reportGaps(gaps: readonly Gap[], { kb, matcher }: Knowledge, opt
   const lastAt = (d: Distinct) => d.gaps[d.gaps.length - 1]!.at;
   const limit = options.maxQuestions ?? MAX_QUESTIONS;
   if (distinct.length > limit) {
-    const kept = distinct.sort((a, b) => (lastAt(a) < lastAt(b) ? 1 : lastAt(a) > lastAt(b) ? -1 : 0)).slice(0, limit);
+    const kept = distinct.sort((a, b) => (lastAt(a) < lastAt(b) ? 1 : lastAt(a) > lastAt(b) ? -1 : a.key < b.key ? -1 : 1)).slice(0, limit);
     notGrouped += distinct.slice(limit).reduce((n, d) => n + d.gaps.length, 0);
     distinct = kept;
   }
