@@ -50,6 +50,12 @@ export const configSchema = z
     PARLEY_REALERT_MINUTES: number(3).pipe(z.number().min(0.1)),
     /** An agent away or disconnected this long gives their chats back to the queue. */
     PARLEY_AGENT_GRACE_SECONDS: number(120).pipe(z.number().min(0)),
+    /**
+     * For the reports' estimate of money saved (pounds): a phone call to the contact centre, and a
+     * chat handled by an officer. Illustrative defaults: set the council's own figures.
+     */
+    PARLEY_COST_PER_CALL: number(3).pipe(z.number().min(0)),
+    PARLEY_COST_PER_CHAT: number(2).pipe(z.number().min(0)),
     /** Teams channel for new-escalation cards, as JSON {serviceUrl, conversationId, tenantId}; unset, no cards. */
     PARLEY_TEAMS_ESCALATION_CHANNEL: teamsChannelSetting.optional(),
     /** The Teams app package (`npm run teams:package`): the council as Teams shows it, and its pages. */

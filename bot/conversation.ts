@@ -10,6 +10,7 @@ import type { GapKind, UnansweredQuestion } from '../knowledge/gaps/store';
 import { clean } from '../knowledge/normalize';
 import type { Department } from '../knowledge/schema';
 import { parseContact, type Contact } from '../handoff/contact';
+import type { ConversationEvent } from '../handoff/reporting/events';
 import { answerText, collectionsText, contactLine, formatWhen, text } from './replies';
 import type { Choice, ConversationData, Offer, UserData } from './state';
 
@@ -95,11 +96,15 @@ export interface HandoffPort {
 const NO_DESK: HandoffPort = { requestPerson: () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
 
 /**
- * Where the conversation reports a question it could not answer, a "None of these" or a "No" to
- * "Did this help?" (the activity handler binds it to the knowledge-gaps store, which redacts).
+ * What came of a step of the conversation: answered, did you mean, not understood, feedback, a
+ * person offered, accepted, declined or unavailable. Reporting keeps the event (ids and reasons
+ * only, handoff/reporting/); when the step left a question unanswered (not understood, "None of
+ * these", "No" to "Did this help?") `gap` carries the question for the knowledge-gaps store,
+ * which redacts it. One stream, so the gaps and the figures always agree on what happened.
  */
-export type GapReporter = (gap: UnansweredQuestion) => void;
-const NO_GAPS: GapReporter = () => undefined;
+export type Outcome = ConversationEvent & { gap?: UnansweredQuestion };
+export type OutcomeRecorder = (outcome: Outcome) => void;
+const NO_RECORD: OutcomeRecorder = () => undefined;
 
 /**
  * The conversation steps: given a resident's message and what the bot was waiting for,
@@ -122,7 +127,7 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, gaps: GapReporter = NO_GAPS): Reply[] {
+  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, record: OutcomeRecorder = NO_RECORD): Reply[] {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -132,34 +137,45 @@ export class Conversation {
     switch (pending?.kind) {
       case 'clarify': {
         const picked = pickChoice(said, pending.options);
-        if (picked) return this.answer(picked, message, data, user);
+        if (picked) return this.answer(picked, message, data, user, record, 'choice');
         if (said === clean(text.noneOfThese)) {
-          if (pending.question) gaps(this.unanswered('none-of-these', pending.question));
-          return this.miss(data);
+          record({ type: 'none-of-these', ...(pending.question && { gap: this.unanswered('none-of-these', pending.question) }) });
+          return this.miss(data, record);
         }
         break;
       }
       case 'feedback': {
+        const entry = this.entry(pending.entryId);
+        const department = entry?.department ?? GENERAL_DEPARTMENT;
         if (YES.has(said)) {
           data.feedback.push({ entryId: pending.entryId, helped: true });
+          record({ type: 'feedback', entry: pending.entryId, department, helped: true });
           return [MessageFactory.text(text.glad)];
         }
         if (NO.has(said)) {
           data.feedback.push({ entryId: pending.entryId, helped: false });
-          gaps(this.unanswered('not-helpful', pending.question ?? this.entry(pending.entryId)?.title ?? pending.entryId, pending.entryId));
-          const entry = this.entry(pending.entryId);
+          record({
+            type: 'feedback',
+            entry: pending.entryId,
+            department,
+            helped: false,
+            gap: this.unanswered('not-helpful', pending.question ?? entry?.title ?? pending.entryId, pending.entryId),
+          });
           return [
             MessageFactory.text(text.sorryNotHelpful),
-            ...this.offer(data, { reason: 'feedback', department: entry?.department ?? GENERAL_DEPARTMENT, priority: 'normal', entryId: pending.entryId }),
+            ...this.offer(data, { reason: 'feedback', department, priority: 'normal', entryId: pending.entryId }, record),
           ];
         }
         const picked = pickChoice(said, pending.related);
-        if (picked) return this.answer(picked, message, data, user);
+        if (picked) return this.answer(picked, message, data, user, record, 'choice');
         break;
       }
       case 'offer': {
-        if (YES.has(said)) return this.acceptOffer(pending.offer, data, handoff);
-        if (NO.has(said)) return [MessageFactory.text(text.declined)];
+        if (YES.has(said)) return this.acceptOffer(pending.offer, data, handoff, record);
+        if (NO.has(said)) {
+          record({ type: 'handoff-declined', ...offered(pending.offer) });
+          return [MessageFactory.text(text.declined)];
+        }
         break;
       }
       case 'message-offer': {
@@ -186,21 +202,21 @@ export class Conversation {
       }
       case 'postcode': {
         const postcode = findPostcode(message);
-        if (postcode) return this.binDays(postcode, data, user);
+        if (postcode) return this.binDays(postcode, data, user, record);
         // A resident may change the subject instead of giving a postcode.
         const decision = this.decide(message);
         if (decision.kind === 'answer' && this.entry(decision.entryId)?.lookup !== 'bin-day') {
-          return this.answer({ id: decision.entryId, title: '' }, message, data, user);
+          return this.answer({ id: decision.entryId, title: '' }, message, data, user, record, 'question');
         }
         const attempts = pending.attempts + 1;
         if (attempts < MAX_POSTCODE_ATTEMPTS) {
           data.pending = { kind: 'postcode', attempts };
           return [MessageFactory.text(text.badPostcode)];
         }
-        return [MessageFactory.text(text.badPostcode), ...this.offer(data, { reason: 'lookup', department: 'waste', priority: 'normal', entryId: 'bins-collection-day' })];
+        return [MessageFactory.text(text.badPostcode), ...this.offer(data, { reason: 'lookup', department: 'waste', priority: 'normal', entryId: 'bins-collection-day' }, record)];
       }
     }
-    return this.ask(message, data, user, gaps);
+    return this.ask(message, data, user, record);
   }
 
   /**
@@ -216,31 +232,37 @@ export class Conversation {
   }
 
   /** A new question: exact button titles first, then a bare postcode, then the matcher. */
-  private ask(message: string, data: ConversationData, user: UserData, gaps: GapReporter): Reply[] {
+  private ask(message: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Reply[] {
     const { kb } = this.deps.knowledge();
     const said = clean(message);
     const byTitle = kb.entries.find((e) => clean(e.title) === said);
-    if (byTitle) return this.answer(byTitle, message, data, user);
+    if (byTitle) return this.answer(byTitle, message, data, user, record, 'question');
     const postcode = normalizePostcode(message);
-    if (postcode) return this.binDays(postcode, data, user);
+    if (postcode) {
+      // A bare postcode is a question about bin days.
+      const bins = this.entry('bins-collection-day');
+      if (bins) record({ type: 'answered', entry: bins.id, department: bins.department, via: 'question' });
+      return this.binDays(postcode, data, user, record);
+    }
 
     const decision = this.decide(message);
     switch (decision.kind) {
       case 'answer':
-        return this.answer({ id: decision.entryId, title: '' }, message, data, user);
+        return this.answer({ id: decision.entryId, title: '' }, message, data, user, record, 'question');
       case 'handoff':
-        return this.answer({ id: HUMAN_ENTRY_ID, title: '' }, message, data, user);
+        return this.answer({ id: HUMAN_ENTRY_ID, title: '' }, message, data, user, record, 'question');
       case 'clarify': {
         const options = decision.options.flatMap((o) => {
           const entry = kb.byId.get(o.id);
           return entry ? [{ id: entry.id, title: entry.title }] : [];
         });
         data.pending = { kind: 'clarify', options, question: message };
+        record({ type: 'did-you-mean', entries: options.map((o) => o.id) });
         return [MessageFactory.suggestedActions([...options.map((o) => o.title), text.noneOfThese], text.didYouMean)];
       }
       case 'none':
-        gaps(this.unanswered('not-understood', message));
-        return this.miss(data);
+        record({ type: 'not-understood', gap: this.unanswered('not-understood', message) });
+        return this.miss(data, record);
     }
   }
 
@@ -249,28 +271,29 @@ export class Conversation {
     return decide(matcher.match(message), this.deps.thresholds);
   }
 
-  private answer(choice: Choice, message: string, data: ConversationData, user: UserData): Reply[] {
+  private answer(choice: Choice, message: string, data: ConversationData, user: UserData, record: OutcomeRecorder, via: 'question' | 'choice'): Reply[] {
     const entry = this.entry(choice.id);
-    if (!entry) return this.miss(data);
+    if (!entry) return this.miss(data, record);
     data.misses = 0;
+    record({ type: 'answered', entry: entry.id, department: entry.department, via });
 
     if (entry.lookup === 'bin-day') {
       const postcode = findPostcode(message) ?? user.postcode;
-      if (postcode) return this.binDays(postcode, data, user);
+      if (postcode) return this.binDays(postcode, data, user, record);
       data.pending = { kind: 'postcode', attempts: 0 };
       return [MessageFactory.text(text.askPostcode)];
     }
 
     if (entry.id === HUMAN_ENTRY_ID) {
       // The entry's answer is itself the offer, so the buttons go on it.
-      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, answerText(entry)).map((r) => this.traced(r, entry.id));
+      return this.offer(data, { reason: 'asked', department: GENERAL_DEPARTMENT, priority: 'normal' }, record, answerText(entry)).map((r) => this.traced(r, entry.id));
     }
     const reply = this.traced(MessageFactory.text(answerText(entry)), entry.id);
     if (entry.escalate === 'urgent') {
-      return [reply, ...this.offer(data, { reason: 'urgent', department: entry.department, priority: 'high', entryId: entry.id })];
+      return [reply, ...this.offer(data, { reason: 'urgent', department: entry.department, priority: 'high', entryId: entry.id }, record)];
     }
     if (entry.escalate === 'offer') {
-      return [reply, ...this.offer(data, { reason: 'topic', department: entry.department, priority: 'normal', entryId: entry.id })];
+      return [reply, ...this.offer(data, { reason: 'topic', department: entry.department, priority: 'normal', entryId: entry.id }, record)];
     }
     if (SMALL_TALK.has(entry.id)) return [reply];
     return [reply, this.askFeedback(entry, data, message)];
@@ -286,7 +309,7 @@ export class Conversation {
     return MessageFactory.suggestedActions([text.yes, text.no, ...related.map((r) => r.title)], text.feedbackQuestion);
   }
 
-  private binDays(postcode: string, data: ConversationData, user: UserData): Reply[] {
+  private binDays(postcode: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Reply[] {
     data.misses = 0;
     const result = this.deps.bins.lookup(postcode);
     if (result.kind === 'found') {
@@ -299,33 +322,35 @@ export class Conversation {
     if (result.kind === 'unknown-postcode') {
       return [
         MessageFactory.text(text.unknownPostcode(result.postcode)),
-        ...this.offer(data, { reason: 'lookup', department: 'waste', priority: 'normal', entryId: 'bins-collection-day' }),
+        ...this.offer(data, { reason: 'lookup', department: 'waste', priority: 'normal', entryId: 'bins-collection-day' }, record),
       ];
     }
     data.pending = { kind: 'postcode', attempts: 1 };
     return [MessageFactory.text(text.badPostcode)];
   }
 
-  private miss(data: ConversationData): Reply[] {
+  private miss(data: ConversationData, record: OutcomeRecorder): Reply[] {
     data.misses += 1;
     if (data.misses >= this.deps.missesBeforeOffer) {
       data.misses = 0;
-      return [MessageFactory.text(text.stillStuck), ...this.offer(data, { reason: 'misses', department: GENERAL_DEPARTMENT, priority: 'normal' })];
+      return [MessageFactory.text(text.stillStuck), ...this.offer(data, { reason: 'misses', department: GENERAL_DEPARTMENT, priority: 'normal' }, record)];
     }
     return [MessageFactory.text(text.dontKnow(contactLine(this.department(GENERAL_DEPARTMENT))))];
   }
 
   /** Offers a person, with the standard question unless the caller has its own words. */
-  private offer(data: ConversationData, offer: Offer, question?: string): Reply[] {
+  private offer(data: ConversationData, offer: Offer, record: OutcomeRecorder, question?: string): Reply[] {
     data.pending = { kind: 'offer', offer };
+    record({ type: 'handoff-offered', ...offered(offer) });
     const name = this.department(offer.department).name;
     const ask = question ?? (offer.priority === 'high' ? text.urgentOffer(name) : text.offer(name));
     return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
-  private acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort): Reply[] {
+  private acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort, record: OutcomeRecorder): Reply[] {
     data.handoffRequest = { ...offer, requestedAt: this.deps.now().toISOString() };
     const department = this.department(offer.department);
+    record({ type: 'handoff-accepted', ...offered({ ...offer, department: department.id }) });
     const outcome = handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
     switch (outcome.kind) {
       case 'queued':
@@ -333,6 +358,7 @@ export class Conversation {
       case 'already-waiting':
         return [MessageFactory.text(text.stillWaiting(outcome.position ?? 1))];
       case 'unavailable': {
+        record({ type: 'handoff-unavailable', reason: outcome.reason, department: department.id });
         const why = text.unavailable[outcome.reason](department);
         if (!handoff.leaveMessage) return [MessageFactory.text(`${why} Please ${contactLine(department)}.`)];
         // Nobody can chat: the department can still answer later, so offer to take a message.
@@ -388,6 +414,9 @@ export class Conversation {
     return departments.get(id) ?? departments.get(GENERAL_DEPARTMENT)!;
   }
 }
+
+/** An offer of a person as reporting records it. */
+const offered = (offer: Offer) => ({ reason: offer.reason, department: offer.department, ...(offer.entryId !== undefined && { entry: offer.entryId }) });
 
 function pickChoice(said: string, options: Choice[]): Choice | undefined {
   const n = Number(said);

@@ -28,6 +28,9 @@ import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { redact } from '../handoff/redact';
+import { recordDeskEvents } from '../handoff/reporting/record';
+import { mountReporting } from '../handoff/reporting/routes';
+import { SqliteReportEventStore } from '../handoff/reporting/store';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqliteTranscriptStore } from '../handoff/transcriptStore';
 import { BinDayLookup } from '../knowledge/bins/lookup';
@@ -37,7 +40,7 @@ import { SqliteGapStore, type NewGap } from '../knowledge/gaps/store';
 import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { Conversation, GENERAL_DEPARTMENT } from './conversation';
+import { Conversation, GENERAL_DEPARTMENT, type Outcome } from './conversation';
 import { migrate, openDatabase } from './db';
 import { following, KnowledgeReloader } from './knowledgeReloader';
 import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
@@ -182,7 +185,19 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       log.error(`[gaps] recording a ${gap.kind} question: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   };
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, recordGap);
+  // Every step of a conversation and of the desk, kept as events without personal data for the
+  // reports (handoff/reporting/). A step that left a question unanswered also goes to the gaps.
+  const reportEvents = new SqliteReportEventStore(db);
+  recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
+  const record = ({ gap, ...event }: Outcome, conversationId: string) => {
+    if (gap) recordGap({ ...gap, conversationId });
+    try {
+      reportEvents.recordConversation(conversationId, event, now());
+    } catch (err) {
+      log.error(`[reporting] recording ${event.type}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  };
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, record);
 
   const server = createServer({
     adapter,
@@ -238,6 +253,18 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
   // Supervisors see the same report as kb:gaps, over the knowledge base in force.
   mountGapsApi(server, { agents, sessions, report: (since) => reportGaps(gaps.list({ since }), knowledge(), { since }), now, log });
+  // Supervisors' figures (GET /api/console/report) and dashboard (/console/dashboard), from the events alone.
+  mountReporting(server, {
+    agents,
+    sessions,
+    store: reportEvents,
+    timeZone: config.PARLEY_TIMEZONE,
+    costs: { perCall: config.PARLEY_COST_PER_CALL, perChat: config.PARLEY_COST_PER_CHAT },
+    departments: () => [...knowledge().kb.departments.values()].map((d) => ({ id: d.id, name: d.name })),
+    entryTitle: (id) => knowledge().kb.byId.get(id)?.title,
+    now,
+    log,
+  });
   // Left messages go out to mailboxes and the webhook from the outbox, retried until delivered.
   const deliveries = new DeliveryWorker({
     store: leftMessages,

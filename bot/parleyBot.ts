@@ -1,8 +1,7 @@
 import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
 import type { PostcodesGiven } from '../handoff/postcodesGiven';
-import type { NewGap } from '../knowledge/gaps/store';
-import type { Conversation, HandoffPort } from './conversation';
+import type { Conversation, HandoffPort, Outcome } from './conversation';
 import { text as say } from './replies';
 import { newConversationData, type ConversationData, type UserData } from './state';
 import { forTeams } from './teams/cards';
@@ -22,8 +21,11 @@ export class ParleyBot extends TeamsActivityHandler {
     now: () => Date = () => new Date(),
     /** Where the bot notes a postcode given to the bin lookup, which the transcript then keeps. */
     postcodesGiven?: PostcodesGiven,
-    /** Keeps the questions the bot could not answer for the knowledge-gaps report (redacting them). */
-    recordGap?: (gap: NewGap) => void,
+    /**
+     * Keeps what came of each step (reporting's events; the knowledge-gaps store takes the questions
+     * left unanswered, redacting them). Also told when a conversation starts.
+     */
+    record?: (outcome: Outcome, conversationId: string) => void,
   ) {
     super();
     const conversationData = conversationState.createProperty<ConversationData>('parley');
@@ -47,6 +49,8 @@ export class ParleyBot extends TeamsActivityHandler {
       if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
       if (turn.kind === 'rated') await context.sendActivity(say.thanksForRating);
       if (turn.kind === 'bot') {
+        // No state yet: this is the conversation's first message.
+        if ((await conversationData.get(context)) === undefined) record?.({ type: 'started' }, conversationId);
         const data = await conversationData.get(context, newConversationData());
         const user = await userData.get(context, {});
         const reference = TurnContext.getConversationReference(context.activity);
@@ -71,7 +75,7 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        const replies = conversation.message(text, data, user, handoff, recordGap && ((gap) => recordGap({ ...gap, conversationId })));
+        const replies = conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
         if (data.postcodeLookedUp) {
           postcodesGiven?.mark(context.activity);
           delete data.postcodeLookedUp;

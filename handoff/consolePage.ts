@@ -15,7 +15,7 @@ const FILES: Record<string, { file: string; type: string }> = {
 
 // Nothing but our own files may run or load: residents' words cannot become script even if
 // some day a rendering slip lets markup through.
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',

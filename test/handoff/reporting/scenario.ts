@@ -1,0 +1,166 @@
+import type { Config } from '../../../bot/config';
+import { SqliteAgentStore } from '../../../handoff/agents';
+import { withDatabase } from '../../app';
+import { messageTexts, repliesTo, residentMessage } from '../../bot/residentClient';
+import { call, login, type SignedIn } from '../consoleClient';
+
+/**
+ * A known set of conversations for the reporting tests, played through the real bot and desk: residents'
+ * messages over HTTP (`expectReplies`) and an officer's actions through the console API, each at a
+ * set time on the app's clock. Nothing is put in the events store by hand: the figures come from
+ * what the bot and the desk recorded. The test of the figures lists what each conversation does and
+ * works every figure out from that list.
+ *
+ * The fixture knowledge base (test/fixtures/kb/valid), in November (London on GMT, so local time is
+ * UTC): Customer Services opens Monday to Friday, Waste and Housing on Mondays only.
+ */
+
+/** Settings the scenario relies on. */
+export const SCENARIO_ENV = {
+  // An officer holds two chats at most, and nobody is queued for a wait: the third resident to ask
+  // while two chats are in progress overflows to "leave a message".
+  PARLEY_CHATS_PER_AGENT: '2',
+  PARLEY_MAX_WAIT_MINUTES: '0',
+  // "bin recycling" is then a "Did you mean" by a clear margin (its best score is about 0.35).
+  PARLEY_SUGGEST_THRESHOLD: '0.25',
+  // The officer stays signed in across the two days.
+  PARLEY_SESSION_IDLE_MINUTES: '3000',
+  PARLEY_SESSION_MAX_HOURS: '72',
+} as const;
+
+export const PERIOD = { from: '2026-11-23', to: '2026-11-24' };
+/** Tuesday 24 November 2026, 10:30: when the figures are asked for. */
+export const REPORT_TIME = new Date('2026-11-24T10:30:00Z');
+export const ANN = { name: 'Ann Smith', password: 'ann-password-1' };
+export const SAM = { name: 'Sam Jones', password: 'sam-password-1' };
+
+/** Ann: an officer for Customer Services, Waste and Housing (id 1). Sam: a supervisor (id 2). */
+export function addAgents(config: Config): void {
+  withDatabase(config, (db) => {
+    const agents = new SqliteAgentStore(db);
+    agents.add({ name: ANN.name, departments: ['customer-services', 'waste', 'housing'], password: ANN.password }, new Date('2026-11-01T09:00:00Z'));
+    agents.add({ name: SAM.name, departments: ['customer-services'], role: 'supervisor', password: SAM.password }, new Date('2026-11-01T09:00:00Z'));
+  });
+}
+
+export interface ScenarioDeps {
+  url: string;
+  serviceUrl: string;
+  /** Moves the app's clock. */
+  setClock: (at: Date) => void;
+}
+
+export async function playScenario({ url, serviceUrl, setClock }: ScenarioDeps): Promise<void> {
+  const at = (time: string) => setClock(new Date(time));
+  /** A resident's message at a time; returns the bot's words. */
+  const say = async (conversation: string, time: string, text: string) => {
+    at(time);
+    return messageTexts(await repliesTo(url, residentMessage(text, { conversation, serviceUrl, timestamp: new Date(time) })));
+  };
+  let ann: SignedIn;
+  const officer = async (time: string, method: string, route: string, body?: unknown) => {
+    at(time);
+    const res = await call(url, ann, method, route, body);
+    if (res.status !== 200) throw new Error(`${method} ${route} at ${time}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body!;
+  };
+  /** The id of the escalation waiting longest in the department. */
+  const waiting = async (time: string, department = 'customer-services') => {
+    const { waiting: list } = (await officer(time, 'GET', '/api/console/queue')) as { waiting: { id: number; department: string }[] };
+    return list.find((e) => e.department === department)!.id;
+  };
+  const expectStart = (words: string[], start: RegExp) => {
+    if (!start.test(words[0] ?? '')) throw new Error(`Expected ${start} but the bot said ${JSON.stringify(words)}`);
+  };
+
+  // Sunday 22 November, before the period: counted nowhere.
+  await say('rep-c0', '2026-11-22T12:00:00Z', 'how do I pay my council tax');
+
+  // Monday 23 November. Ann signs in and takes chats for Customer Services and Waste, not Housing.
+  at('2026-11-23T09:00:00Z');
+  ann = await login(url, ANN.name, ANN.password);
+  await officer('2026-11-23T09:00:00Z', 'POST', '/api/console/status', { status: 'available', departments: ['customer-services', 'waste'] });
+
+  await say('rep-c1', '2026-11-23T09:00:00Z', 'how do I pay my council tax');
+  await say('rep-c1', '2026-11-23T09:01:00Z', 'Yes');
+
+  await say('rep-c2', '2026-11-23T09:05:00Z', 'when is my bin day');
+  await say('rep-c2', '2026-11-23T09:06:00Z', 'TE1 1AA');
+  await say('rep-c2', '2026-11-23T09:07:00Z', 'No');
+  await say('rep-c2', '2026-11-23T09:08:00Z', 'No thanks');
+
+  await say('rep-c3', '2026-11-23T09:10:00Z', 'talk to a person');
+  expectStart(await say('rep-c3', '2026-11-23T09:10:00Z', 'Yes, connect me'), /^You’re number 1 in the queue/);
+  const e1 = await waiting('2026-11-23T09:12:00Z');
+  await officer('2026-11-23T09:12:00Z', 'POST', `/api/console/escalations/${e1}/pickup`);
+
+  await say('rep-c4', '2026-11-23T09:15:00Z', 'talk to a person');
+  expectStart(await say('rep-c4', '2026-11-23T09:15:00Z', 'Yes, connect me'), /^You’re number 1 in the queue/);
+  const e2 = await waiting('2026-11-23T09:20:00Z');
+  await officer('2026-11-23T09:20:00Z', 'POST', `/api/console/escalations/${e2}/pickup`);
+
+  // Ann holds two chats: the next resident overflows and leaves a message.
+  await say('rep-c5', '2026-11-23T09:25:00Z', 'talk to a person');
+  expectStart(await say('rep-c5', '2026-11-23T09:25:00Z', 'Yes, connect me'), /^The chat queue for Customer Services is full right now/);
+  await say('rep-c5', '2026-11-23T09:26:00Z', 'Leave a message');
+  await say('rep-c5', '2026-11-23T09:27:00Z', 'Please ring me about my council tax bill');
+  expectStart(await say('rep-c5', '2026-11-23T09:28:00Z', 'jo@example.org'), /^Thank you\. Your message has gone to Customer Services/);
+
+  await officer('2026-11-23T09:30:00Z', 'POST', `/api/console/escalations/${e1}/close`);
+  expectStart(await say('rep-c3', '2026-11-23T09:31:00Z', '5'), /^Thank you for your rating/);
+
+  await say('rep-c6', '2026-11-23T09:40:00Z', 'talk to a person');
+  expectStart(await say('rep-c6', '2026-11-23T09:40:00Z', 'Yes, connect me'), /^You’re number 1 in the queue/);
+  expectStart(await say('rep-c6', '2026-11-23T09:45:00Z', 'cancel'), /^You’ve left the queue/);
+
+  await officer('2026-11-23T09:50:00Z', 'POST', `/api/console/escalations/${e2}/close`);
+  expectStart(await say('rep-c4', '2026-11-23T09:51:00Z', '2 - Poor'), /^Thank you for your rating/);
+
+  expectStart(await say('rep-c7', '2026-11-23T10:00:00Z', 'can I rent an allotment plot'), /^Sorry, I don’t know the answer to that/);
+  await say('rep-c7', '2026-11-23T10:01:00Z', 'allotment waiting list');
+  await say('rep-c7', '2026-11-23T10:02:00Z', 'No thanks');
+
+  // Urgent, but nobody is taking Housing chats: a message, which Ann answers at noon.
+  await say('rep-c8', '2026-11-23T10:30:00Z', 'I have nowhere to sleep tonight');
+  expectStart(await say('rep-c8', '2026-11-23T10:30:00Z', 'Yes'), /^Nobody from Housing Options can join this chat right now/);
+  await say('rep-c8', '2026-11-23T10:31:00Z', 'Leave a message');
+  await say('rep-c8', '2026-11-23T10:32:00Z', 'I am being evicted on Friday');
+  await say('rep-c8', '2026-11-23T10:33:00Z', '07700 900123');
+
+  await say('rep-c9', '2026-11-23T11:00:00Z', 'recycling centre hours');
+  await say('rep-c9', '2026-11-23T11:01:00Z', 'Yes');
+
+  const { messages } = (await officer('2026-11-23T12:03:00Z', 'GET', '/api/console/messages')) as { messages: { id: number; department: string }[] };
+  const housing = messages.find((m) => m.department === 'housing')!.id;
+  await officer('2026-11-23T12:03:00Z', 'POST', `/api/console/messages/${housing}/answer`, { reply: 'Rang the resident and booked an appointment.' });
+
+  // Tuesday 24 November: Waste is closed.
+  expectStart(await say('rep-c10', '2026-11-24T09:00:00Z', 'bin recycling'), /Did you mean:$/);
+  await say('rep-c10', '2026-11-24T09:01:00Z', '1');
+  await say('rep-c10', '2026-11-24T09:02:00Z', 'No');
+  expectStart(await say('rep-c10', '2026-11-24T09:03:00Z', 'Yes, connect me'), /^Waste and Recycling is closed right now/);
+  await say('rep-c10', '2026-11-24T09:04:00Z', 'No thanks');
+
+  await say('rep-c11', '2026-11-24T09:30:00Z', 'talk to a person');
+  await say('rep-c11', '2026-11-24T09:30:00Z', 'Yes, connect me');
+  const e6 = await waiting('2026-11-24T09:31:00Z');
+  await officer('2026-11-24T09:31:00Z', 'POST', `/api/console/escalations/${e6}/pickup`);
+  await officer('2026-11-24T09:35:00Z', 'POST', `/api/console/escalations/${e6}/transfer`, { department: 'waste' });
+  await officer('2026-11-24T09:40:00Z', 'POST', `/api/console/escalations/${e6}/pickup`);
+  await officer('2026-11-24T09:50:00Z', 'POST', `/api/console/escalations/${e6}/close`);
+  // No rating: the resident asks something else instead.
+  expectStart(await say('rep-c11', '2026-11-24T09:51:00Z', 'how do I pay my council tax'), /^You can pay your Council Tax online/);
+
+  await say('rep-c12', '2026-11-24T10:00:00Z', 'talk to a person');
+  await say('rep-c12', '2026-11-24T10:00:00Z', 'Yes, connect me');
+  const e7 = await waiting('2026-11-24T10:05:00Z');
+  await officer('2026-11-24T10:05:00Z', 'POST', `/api/console/escalations/${e7}/pickup`);
+  await officer('2026-11-24T10:10:00Z', 'POST', `/api/console/escalations/${e7}/handback`);
+
+  // Still waiting when the figures are made.
+  await say('rep-c13', '2026-11-24T10:20:00Z', 'talk to a person');
+  await say('rep-c13', '2026-11-24T10:20:00Z', 'Yes, connect me');
+
+  await say('rep-c14', '2026-11-24T10:25:00Z', 'hello');
+  at(REPORT_TIME.toISOString());
+}
