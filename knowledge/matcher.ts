@@ -2,7 +2,7 @@ import { Classifier, softmaxInPlace } from './classifier';
 import { Vectorizer, type Analysed, type SparseVector } from './features';
 import type { KnowledgeBase } from './loader';
 import { isStopword, stem, SynonymMap, termsWithOrigin, words } from './normalize';
-import { englishWords, isEnglishWord, Speller } from './spelling';
+import { englishWords, spellerFor, type Speller } from './spelling';
 import { normalise, type WordVectors } from './wordVectors';
 
 export interface Candidate {
@@ -154,18 +154,14 @@ export class Matcher {
     const dictionary = englishWords();
     const documents: Analysed[] = [];
     const rowEntry: number[] = [];
-    const frequency = new Map<string, number>();
-    const countWords = (list: string[]) => list.forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
 
     kb.entries.forEach((entry, e) => {
       for (const text of [...entry.questions, entry.title, ...entry.keywords]) {
         const ws = words(text);
-        countWords(ws);
         documents.push({ words: ws, terms: termsWithOrigin(ws, synonyms, opts.keepStopwords).terms });
         rowEntry.push(e);
       }
     });
-    for (const s of kb.synonyms) [s.term, ...s.variants].forEach((t) => countWords(words(t)));
 
     const vectorizer = new Vectorizer({ chars: opts.charWeight }).fit(documents);
     const entryTerms = kb.entries.map(() => new Set<string>());
@@ -209,7 +205,7 @@ export class Matcher {
       vectorizer,
       classifier,
       synonyms,
-      new Speller(frequency, (w) => isEnglishWord(w, dictionary)),
+      spellerFor(kb, dictionary),
       opts,
       meanings,
       wordVectors,

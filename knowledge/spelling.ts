@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fuse from 'fuse.js';
 import { DamerauLevenshteinDistance } from 'natural/lib/natural/distance/levenshtein_distance';
+import { words } from './normalize';
 
 const MIN_LENGTH = 4;
 const CACHE_LIMIT = 10_000;
@@ -67,6 +68,25 @@ export function isEnglishWord(word: string, dictionary: ReadonlySet<string> = en
  * is in the knowledge base, then alphabetically, so results are deterministic.
  */
 const bucketKey = (first: string, length: number) => `${first}${length}`;
+
+/** What a speller learns its vocabulary from: the entries' wording and the synonyms. */
+export interface SpellerSource {
+  entries: readonly { questions: readonly string[]; title: string; keywords: readonly string[] }[];
+  synonyms: readonly { term: string; variants: readonly string[] }[];
+}
+
+/**
+ * The speller the matcher uses, and that kb:ask and kb:gaps use to show or read questions as the
+ * matcher does: every word of the entries' questions, titles and keywords and of the synonyms,
+ * counted, with real English words left alone.
+ */
+export function spellerFor(kb: SpellerSource, dictionary: ReadonlySet<string> = englishWords()): Speller {
+  const frequency = new Map<string, number>();
+  const count = (text: string) => words(text).forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
+  for (const e of kb.entries) [...e.questions, e.title, ...e.keywords].forEach(count);
+  for (const s of kb.synonyms) [s.term, ...s.variants].forEach(count);
+  return new Speller(frequency, (w) => isEnglishWord(w, dictionary));
+}
 
 export class Speller {
   /**

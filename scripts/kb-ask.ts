@@ -11,7 +11,7 @@ import { decide, HUMAN_ENTRY_ID, type Decision, type Thresholds } from '../knowl
 import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/loader';
 import { defaultMatcherOptions, Matcher, type Candidate } from '../knowledge/matcher';
 import { clean, isStopword, SynonymMap, termsWithOrigin, words } from '../knowledge/normalize';
-import { englishWords, isEnglishWord, Speller } from '../knowledge/spelling';
+import { spellerFor } from '../knowledge/spelling';
 import { loadWordVectors } from '../knowledge/wordVectors';
 
 class UsageError extends Error {}
@@ -56,20 +56,6 @@ function asDecision(d: Decision, candidates: readonly Candidate[]): AskDecision 
     case 'none':
       return { kind: 'dont-know', bestScore: candidates[0]?.score ?? 0 };
   }
-}
-
-/**
- * The speller the matcher builds for itself (private to it), rebuilt the same way: every word
- * of the entries' questions, titles and keywords and of the synonyms, with WordNet's words left
- * alone. Only used to show editors which words were corrected.
- */
-function spellerFor(kb: KnowledgeBase): Speller {
-  const frequency = new Map<string, number>();
-  const count = (text: string) => words(text).forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
-  for (const e of kb.entries) [...e.questions, e.title, ...e.keywords].forEach(count);
-  for (const s of kb.synonyms) [s.term, ...s.variants].forEach(count);
-  const dictionary = englishWords();
-  return new Speller(frequency, (w) => isEnglishWord(w, dictionary));
 }
 
 export function ask(question: string, kb: KnowledgeBase, matcher: Matcher, thresholds: Thresholds): Asked {

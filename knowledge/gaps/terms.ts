@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from '../loader';
 import { isStopword, stem, SynonymMap, termsWithOrigin, words } from '../normalize';
-import { englishWords, isEnglishWord, Speller } from '../spelling';
+import { spellerFor, type Speller } from '../spelling';
 
 /**
  * Reads a recorded question as the matcher reads a resident's message (normalize.ts and
@@ -31,17 +31,10 @@ export class QuestionReader {
   ) {}
 
   /**
-   * The speller the matcher builds for itself (private to it), built the same way: every word
-   * of the entries' questions, titles and keywords and of the synonyms, with real English
-   * words left alone.
+   * Reads questions with the same speller and synonyms as the matcher.
    */
   static for(kb: Pick<KnowledgeBase, 'entries' | 'synonyms'>): QuestionReader {
-    const frequency = new Map<string, number>();
-    const count = (text: string) => words(text).forEach((w) => frequency.set(w, (frequency.get(w) ?? 0) + 1));
-    for (const e of kb.entries) [...e.questions, e.title, ...e.keywords].forEach(count);
-    for (const s of kb.synonyms) [s.term, ...s.variants].forEach(count);
-    const dictionary = englishWords();
-    return new QuestionReader(new SynonymMap(kb.synonyms), new Speller(frequency, (w) => isEnglishWord(w, dictionary)));
+    return new QuestionReader(new SynonymMap(kb.synonyms), spellerFor(kb));
   }
 
   /** The question's terms: placeholders out, spelling fixed, stemmed, synonyms applied, no stopwords. */
