@@ -8,8 +8,9 @@ import { consoleDir, SECURITY_HEADERS } from '../consolePage';
 import { HttpError, parse, routeWith, signedInWith } from '../http';
 import type { SessionStore } from '../sessions';
 import { dashboardPage, refusalPage } from './dashboardPage';
-import { figures, type Costs, type Figures } from './figures';
-import { eventRange, lastDays, localDate, periodSchema } from './period';
+import type { Costs, Figures } from './figures';
+import { lastDays, localDate, periodSchema } from './period';
+import { makeReport } from './report';
 import type { ReportEventStore } from './store';
 
 /**
@@ -49,6 +50,7 @@ const reportQuery = z.object({
 
 export function mountReporting(server: Server, deps: ReportingDeps): void {
   const signedIn = signedInWith(deps.agents, deps.sessions, deps.now);
+  const source = { ...deps, agentName: (id: string) => deps.agents.byId(Number(id))?.name };
   const route = routeWith(deps.log);
 
   const supervisor = (req: Request): Agent => {
@@ -60,20 +62,12 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
   /** The figures the query asks for; 400 for dates that are not a period or a department that does not exist. */
   const report = (req: Request): Figures => {
     const query = parse(reportQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
-    const now = deps.now();
-    const fallback = lastDays(localDate(deps.timeZone, now), DEFAULT_DAYS);
+    const fallback = lastDays(localDate(deps.timeZone, deps.now()), DEFAULT_DAYS);
     const period = parse(periodSchema, { from: query.from ?? (query.to && query.to < fallback.from ? query.to : fallback.from), to: query.to ?? fallback.to });
     if (query.department !== undefined && !deps.departments().some((d) => d.id === query.department)) {
       throw new HttpError(400, 'bad-request', `department: there is no department "${query.department}"`);
     }
-    return figures(deps.store.list(eventRange(period)), {
-      ...period,
-      timeZone: deps.timeZone,
-      ...(query.department !== undefined && { department: query.department }),
-      costs: deps.costs,
-      now,
-      names: { entry: deps.entryTitle, agent: (id) => deps.agents.byId(Number(id))?.name },
-    });
+    return makeReport(source, period, query.department);
   };
 
   server.get(
