@@ -8,7 +8,7 @@ import { findPostcodes } from '../knowledge/bins/postcode';
  * Over-redacting is cheaper than leaking, but each rule still has to leave the council's own
  * business readable: dates, times, prices, emergency numbers and account references stay.
  */
-export type RedactionKind = 'email' | 'phone' | 'card' | 'ni' | 'postcode';
+export type RedactionKind = 'email' | 'phone' | 'card' | 'ni' | 'postcode' | 'dob';
 
 export interface RedactOptions {
   /** Keep postcodes, e.g. when the resident gave one to the bin-day lookup. */
@@ -21,7 +21,7 @@ export interface Redacted {
   found: RedactionKind[];
 }
 
-export const REDACTION_KINDS: readonly RedactionKind[] = ['email', 'card', 'ni', 'phone', 'postcode'];
+export const REDACTION_KINDS: readonly RedactionKind[] = ['email', 'card', 'ni', 'phone', 'postcode', 'dob'];
 
 export const PLACEHOLDERS: Readonly<Record<RedactionKind, string>> = {
   email: '[email]',
@@ -29,6 +29,7 @@ export const PLACEHOLDERS: Readonly<Record<RedactionKind, string>> = {
   card: '[card]',
   ni: '[NI number]',
   postcode: '[postcode]',
+  dob: '[date of birth]',
 };
 
 // Local part, "@", dot-separated domain labels and a alphabetic top-level domain. Obfuscated
@@ -64,6 +65,27 @@ const PHONE = new RegExp(
   'g',
 );
 
+// Dates of birth. A date alone is the council's business ("my bin was missed on 12 March"), so
+// only a date written right after a birth word is one: "born (on) 12/03/1985", "DOB 12 March
+// 1985", "date of birth: 1985-03-12", "birthday is 3rd of May". The birth word stays, so an
+// officer still sees what was given; the date goes. Fixed-width cue and date parts: no backtracking blow-up.
+const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const DAY = String.raw`\d{1,2}(?:st|nd|rd|th)?`;
+const DATE =
+  '(?:' +
+  String.raw`\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})` +
+  '|' +
+  String.raw`\d{4}-\d{1,2}-\d{1,2}` +
+  '|' +
+  String.raw`${DAY} (?:of )?${MONTH}\.?(?:,? \d{4})?` +
+  '|' +
+  String.raw`${MONTH}\.? ${DAY}(?:,? \d{4})?` +
+  ')';
+const DOB = new RegExp(
+  String.raw`(\b(?:born|d\.?o\.?b\.?|date of birth|birth ?date|birthday)(?:[ \t]*[:,-])?[ \t]{0,3}(?:(?:is|was|on|=)[ \t]{1,3}){0,2})${DATE}(?![\w/.-]\d)(?!\w)`,
+  'gi',
+);
+
 /** Luhn checksum, the check digit every payment card carries. */
 function passesLuhn(digits: string): boolean {
   let sum = 0;
@@ -89,6 +111,11 @@ export function redact(text: string, options: RedactOptions = {}): Redacted {
   // Order matters: emails first (their local parts may hold digits or postcode-like text),
   // cards before phones (a group inside a card number can look like a phone number).
   let out = text.replace(EMAIL, replaceWith('email'));
+  // Before cards and phones: "12-03-1985" must go as a date of birth, not be read as digits.
+  out = out.replace(DOB, (_match, cue: string) => {
+    found.add('dob');
+    return cue + PLACEHOLDERS.dob;
+  });
   out = out.replace(CARD_CANDIDATE, (match) => {
     // Only numbers that pass Luhn are cards. Council tax and business rates account numbers,
     // benefit claim references and the like are just as long, and an officer needs them to

@@ -42,6 +42,17 @@ describe('redact', () => {
     ['I live at 14 Orchard Close, BK7 1RP', 'I live at 14 Orchard Close, [postcode]', ['postcode']],
     ['bins for bk3 4tn and SW1A1AA?', 'bins for [postcode] and [postcode]?', ['postcode']],
   ];
+  // A date is a date of birth only right after a birth word; the word stays, the date goes.
+  const datesOfBirth: Case[] = [
+    ['born 12/03/1985', 'born [date of birth]', ['dob']],
+    ['I was born on 12.03.85 in Leeds', 'I was born on [date of birth] in Leeds', ['dob']],
+    ['DOB 12 March 1985', 'DOB [date of birth]', ['dob']],
+    ['d.o.b: 3rd of May 1990.', 'd.o.b: [date of birth].', ['dob']],
+    ['date of birth: 1985-03-12', 'date of birth: [date of birth]', ['dob']],
+    ['Date of birth is 12-03-1985, thanks', 'Date of birth is [date of birth], thanks', ['dob']],
+    ['my birthday is March 12, 1985', 'my birthday is [date of birth]', ['dob']],
+    ['birth date = 1 Jan 2001', 'birth date = [date of birth]', ['dob']],
+  ];
   const mixed: Case[] = [
     [
       'Jane, jane@example.com, 07700 900123, BK3 4TN, card 4111 1111 1111 1111, NI AB 12 34 56 C',
@@ -50,7 +61,7 @@ describe('redact', () => {
     ],
   ];
 
-  it.each([...emails, ...phones, ...cards, ...niNumbers, ...postcodes, ...mixed])('%p → %p', (input, expected, found) => {
+  it.each([...emails, ...phones, ...cards, ...niNumbers, ...postcodes, ...datesOfBirth, ...mixed])('%p → %p', (input, expected, found) => {
     expect(redact(input)).toEqual({ text: expected, found });
   });
 
@@ -72,6 +83,10 @@ describe('redact', () => {
     ['NI-like with a wrong suffix', 'AB 12 34 56 E'],
     ['a postcode-like word', 'XBK2 3HU'],
     ['a house number and street', '14 Orchard Close'],
+    ['an ordinary date in words', 'my bin was missed on 12 March'],
+    ['an ordinary date with a year', 'the bill dated 12/03/2026 was wrong'],
+    ['a birth word far from any date', 'my son was born here and on 12 March the bin was missed'],
+    ['a birth certificate, not a date', 'how do I get a copy of a birth certificate from 1985'],
   ];
   it.each(untouched)('leaves %s alone', (_why, input) => {
     expect(redact(input)).toEqual({ text: input, found: [] });
