@@ -1,0 +1,102 @@
+/**
+ * Drives simulated residents with autocannon's programmatic API. One autocannon connection is
+ * one resident: it walks a conversation script (a `requests` array whose `setupRequest` fills in
+ * that resident's ids, words and, from `onResponse`, what the bot last offered), then starts a
+ * new conversation, so `connections` is the number of concurrent conversations. autocannon has
+ * no 95th percentile, so each response time is kept and the percentiles are worked out here.
+ */
+import { percentile, round } from './loadStats';
+
+/** The part of autocannon's request description this bench uses (the package ships no types). */
+export interface LoadRequest<C> {
+  method: 'GET' | 'POST';
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (req: LoadRequest<C>, context: C) => LoadRequest<C>;
+  onResponse?: (status: number, body: string, context: C) => void;
+}
+
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  requests: { total: number };
+  duration: number;
+}
+
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  then: Promise<AutocannonResult>['then'];
+}
+
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  timeout: number;
+  requests: LoadRequest<Record<string, unknown>>[];
+}) => AutocannonInstance;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+export interface PhaseResult {
+  requests: number;
+  /** Requests that count as turns (a resident's message answered), per second. */
+  turnsPerSec: number;
+  turns: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Connection errors, timeouts, non-2xx answers and wrong replies (see `badReplies`). */
+  errors: number;
+  badReplies: number;
+  seconds: number;
+}
+
+export interface Phase<C> {
+  requests: LoadRequest<C>[];
+  /** Which requests of the script are turns: their latencies are the turn latencies. */
+  isTurn: (index: number) => boolean;
+  /** Replies the script found wrong (its onResponse checks count them). */
+  badReplies: () => number;
+}
+
+/** Runs one phase against URL for DURATION seconds with CONNECTIONS residents. */
+export async function runPhase<C>(url: string, connections: number, durationSec: number, phase: Phase<C>): Promise<PhaseResult> {
+  // Which script step each connection is on, to tell turn latencies from the rest: autocannon
+  // reports a response before it asks for the next request, so a counter per client is exact.
+  const step = new Map<unknown, number>();
+  const turnTimes: number[] = [];
+  let turns = 0;
+  const instance = autocannon({
+    url,
+    connections,
+    duration: durationSec,
+    // Ten seconds without an answer is a resident giving up: counted as an error.
+    timeout: 10,
+    requests: phase.requests as unknown as LoadRequest<Record<string, unknown>>[],
+  });
+  instance.on('response', (client, _status, _bytes, responseTime) => {
+    const index = step.get(client) ?? 0;
+    step.set(client, (index + 1) % phase.requests.length);
+    if (phase.isTurn(index)) {
+      turns++;
+      turnTimes.push(responseTime);
+    }
+  });
+  const result = await instance;
+  const badReplies = phase.badReplies();
+  return {
+    requests: result.requests.total,
+    turns,
+    turnsPerSec: turns / result.duration,
+    p50Ms: round(percentile(turnTimes, 50)),
+    p95Ms: round(percentile(turnTimes, 95)),
+    p99Ms: round(percentile(turnTimes, 99)),
+    errors: result.errors + result.timeouts + result.non2xx + badReplies,
+    badReplies,
+    seconds: result.duration,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Parley as `npm start` runs it (config from the environment, `createApp` from bot/index.ts),
+ * for `npm run bench:load` to start as a child process, so its memory and CPU are its own and
+ * `--cpu-prof` can be passed to it alone. Prints one JSON line `{"url": ...}` once listening;
+ * SIGTERM closes the app (and the database) before exiting.
+ */
+import { loadConfig } from '../../bot/config';
+import { createApp } from '../../bot/index';
+
+async function main(): Promise<void> {
+  const app = createApp(loadConfig());
+  const url = await app.listen();
+  console.log(JSON.stringify({ url }));
+  process.once('SIGTERM', () => {
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`[bench server] closing: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        process.exit(1);
+      },
+    );
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
