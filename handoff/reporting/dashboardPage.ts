@@ -41,8 +41,14 @@ export function refusalPage(heading: string, message: string): string {
   return page(`${heading} – Parley dashboard`, `<main class="narrow"><h1>${h(heading)}</h1><p>${h(message)}</p><p><a href="/console">Go to the console</a></p></main>`);
 }
 
-const table = (caption: string, head: string[], rows: (string | number)[][], className = '') =>
-  `<table${className ? ` class="${className}"` : ''}><caption>${h(caption)}</caption><thead><tr>${head.map((c) => `<th scope="col">${h(c)}</th>`).join('')}</tr></thead><tbody>${
+/** A wide table scrolls sideways in a region the keyboard can reach and scroll (WCAG 2.1.1). */
+const table = (caption: string, head: string[], rows: (string | number)[][], wide = false) => {
+  const t = plainTable(caption, head, rows);
+  return wide ? `<div class="scroll" role="region" tabindex="0" aria-label="${h(caption)}">${t}</div>` : t;
+};
+
+const plainTable = (caption: string, head: string[], rows: (string | number)[][]) =>
+  `<table><caption>${h(caption)}</caption><thead><tr>${head.map((c) => `<th scope="col">${h(c)}</th>`).join('')}</tr></thead><tbody>${
     rows.length
       ? rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${h(String(c))}</th>` : `<td>${h(String(c))}</td>`)).join('')}</tr>`).join('')
       : `<tr><td colspan="${head.length}">None in this period.</td></tr>`
@@ -103,6 +109,7 @@ export function dashboardPage(view: DashboardView): string {
   );
 
   const heat = (id: string, what: string, values: number[][]) =>
+    `<h3>${h(what)}</h3>` +
     figure(
       heatMap({
         id,
@@ -112,7 +119,7 @@ export function dashboardPage(view: DashboardView): string {
         columns: HOURS.map((hr) => hr.slice(0, 2)),
         values,
       }),
-      table(`${what} by weekday and hour`, ['Weekday', ...HOURS], values.map((row, i) => [WEEKDAY_NAMES[i]!, ...row]), 'wide'),
+      table(`${what} by weekday and hour`, ['Weekday', ...HOURS], values.map((row, i) => [WEEKDAY_NAMES[i]!, ...row]), true),
     );
 
   const s = f.savings;
@@ -201,7 +208,7 @@ export function dashboardPage(view: DashboardView): string {
         a.concurrent.peak,
         oneDecimal(a.concurrent.average),
       ]),
-      'wide',
+      true,
     )}
   </section>
 

@@ -164,3 +164,55 @@ export async function playScenario({ url, serviceUrl, setClock }: ScenarioDeps):
   await say('rep-c14', '2026-11-24T10:25:00Z', 'hello');
   at(REPORT_TIME.toISOString());
 }
+
+/** The days `playMoreDays` adds: the eight working days after the scenario's two. */
+export const MORE_DAYS = ['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04'];
+
+/**
+ * More of the same after the scenario, for a dashboard with something to show over time (its
+ * browser test and screenshot): each working day a few residents get answers (some say they did
+ * not help), one is not understood, and one or two ask for a person, whom Ann picks up, closes
+ * and is rated by. Through the bot and the console API like the rest.
+ */
+export async function playMoreDays({ url, serviceUrl, setClock }: ScenarioDeps): Promise<void> {
+  const say = async (conversation: string, time: string, text: string) => {
+    setClock(new Date(time));
+    return messageTexts(await repliesTo(url, residentMessage(text, { conversation, serviceUrl, timestamp: new Date(time) })));
+  };
+  // The resident still waiting at the end of the scenario gives up.
+  await say('rep-c13', '2026-11-24T10:40:00Z', 'cancel');
+  for (const [i, day] of MORE_DAYS.entries()) {
+    const t = (hour: number, minute: number) => `${day}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`;
+    setClock(new Date(t(8, 30)));
+    const ann = await login(url, ANN.name, ANN.password);
+    const officer = async (time: string, route: string) => {
+      setClock(new Date(time));
+      const res = await call(url, ann, 'POST', route);
+      if (res.status !== 200) throw new Error(`POST ${route} at ${time}: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+
+    const answered = 3 + ((i * 3) % 5);
+    for (let j = 0; j < answered; j++) {
+      const c = `more-${i}-${j}`;
+      const hour = 9 + ((j * 2 + i) % 7);
+      const [question, helped] = j % 2 ? ['recycling centre hours', j % 3 !== 0] : ['how do I pay my council tax', true];
+      await say(c, t(hour, 5), question);
+      await say(c, t(hour, 6), helped ? 'Yes' : 'No');
+      if (!helped) await say(c, t(hour, 7), 'No thanks');
+    }
+    await say(`more-${i}-lost`, t(11, 15), 'can I rent an allotment plot');
+
+    for (let k = 0; k < 1 + (i % 2); k++) {
+      const c = `more-${i}-person-${k}`;
+      const hour = 10 + k * 3;
+      await say(c, t(hour, 0), 'talk to a person');
+      await say(c, t(hour, 0), 'Yes, connect me');
+      setClock(new Date(t(hour, 1)));
+      const { waiting } = (await call(url, ann, 'GET', '/api/console/queue')).body as { waiting: { id: number }[] };
+      const id = waiting[0]!.id;
+      await officer(t(hour, 2 + (i % 5)), `/api/console/escalations/${id}/pickup`);
+      await officer(t(hour, 12 + ((i * 4) % 11)), `/api/console/escalations/${id}/close`);
+      await say(c, t(hour, 25), String(1 + ((i + k + 2) % 5)));
+    }
+  }
+}
