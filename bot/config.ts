@@ -80,6 +80,13 @@ export const configSchema = z
     /** With MicrosoftAppId set: the Direct Line secret the token endpoint trades for tokens. */
     PARLEY_DIRECTLINE_SECRET: z.string().optional(),
     PARLEY_DIRECTLINE_DOMAIN: z.string().url().default('https://directline.botframework.com/v3/directline'),
+    /**
+     * Requests a minute one conversation may make to /api/messages and the web chat routes, and one
+     * address to the web chat routes (429 with Retry-After above it); 0 turns a limit off. A resident
+     * types far slower; Web Chat's polling fallback makes about one request a second.
+     */
+    PARLEY_RATE_PER_CONVERSATION: number(120).pipe(z.number().int().min(0)),
+    PARLEY_RATE_PER_ADDRESS: number(600).pipe(z.number().int().min(0)),
   })
   .refine((c) => c.PARLEY_SUGGEST_THRESHOLD <= c.PARLEY_ANSWER_THRESHOLD, {
     path: ['PARLEY_SUGGEST_THRESHOLD'],

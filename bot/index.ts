@@ -203,6 +203,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     adapter,
     bot,
     health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
+    rateLimits: { perConversation: config.PARLEY_RATE_PER_CONVERSATION, perAddress: config.PARLEY_RATE_PER_ADDRESS },
   });
 
   const consoleApi = mountConsoleApi(server, {

@@ -1,6 +1,7 @@
 import restify from 'restify';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { rateLimiter, type RateLimits } from './rateLimit';
 
 /** Enough of an Activity to be worth handing to the adapter; the adapter checks the rest. */
 const activityBody = z.looseObject({
@@ -16,11 +17,32 @@ export interface ServerDeps {
   bot: { run(context: TurnContext): Promise<void> };
   /** Facts for GET /healthz. */
   health: () => Record<string, unknown>;
+  /** Per-conversation and per-address limits on the public routes (bot/rateLimit.ts); unset, none. */
+  rateLimits?: RateLimits;
 }
 
-export function createServer({ adapter, bot, health }: ServerDeps): restify.Server {
+/**
+ * Sent on every response, JSON and HTML alike; the HTML pages replace the Content-Security-Policy
+ * with their own (they write their headers after this). A JSON answer or a stray error page then
+ * cannot be framed, sniffed into script, or leak the URL it came from.
+ */
+export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function createServer({ adapter, bot, health, rateLimits }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'parley' });
+  // pre: before routing, so restify's own 404s and 405s carry the headers too.
+  server.pre((_req, res, next) => {
+    for (const [name, value] of Object.entries(DEFAULT_SECURITY_HEADERS)) res.setHeader(name, value);
+    next();
+  });
   server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024 }));
+  // After the body parser: /api/messages is limited by the conversation id in its body.
+  if (rateLimits) server.use(rateLimiter(rateLimits));
 
   server.post('/api/messages', async (req, res) => {
     const parsed = activityBody.safeParse(req.body);

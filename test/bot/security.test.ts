@@ -1,0 +1,64 @@
+import type { App } from '../../bot/index';
+import { DEFAULT_SECURITY_HEADERS } from '../../bot/server';
+import { startApp, testConfig } from '../app';
+import { postToBot, residentMessage } from './residentClient';
+
+/** SECURITY.md's claims about the public server, each checked over real HTTP. */
+
+describe('with MicrosoftAppId set, the Bot Framework token is required', () => {
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    // An app id (and password) but no network: the adapter must refuse before it tries to fetch signing keys.
+    ({ app, url } = await startApp(testConfig({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret', HOST: 'localhost' })));
+  });
+  afterAll(() => app.close());
+
+  const activity = residentMessage('hello', { conversation: 'unsigned', serviceUrl: 'https://smba.trafficmanager.net/uk/' });
+
+  it('refuses an unsigned request with 401', async () => {
+    const res = await postToBot(url, activity);
+    expect(res.status).toBe(401);
+  });
+
+  // A well-formed token is checked against Microsoft's signing keys, which this machine cannot
+  // fetch (the adapter then answers 500): SECURITY.md notes it. A malformed one fails before that.
+  it('refuses a malformed bearer token with 401', async () => {
+    const res = await postToBot(url, activity, { authorization: 'Bearer not-a-jwt' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('security headers', () => {
+  let app: App;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, url } = await startApp(testConfig()));
+  });
+  afterAll(() => app.close());
+
+  // Every kind of response: JSON, restify's own errors, the HTML pages (with their own CSP) and static files.
+  it.each([
+    ['GET', '/healthz', 'json'],
+    ['GET', '/api/web/settings', 'json'],
+    ['POST', '/api/messages', 'json'],
+    ['GET', '/api/console/queue', 'json'],
+    ['GET', '/no-such-page', 'json'],
+    ['GET', '/', 'html'],
+    ['GET', '/privacy', 'html'],
+    ['GET', '/console', 'html'],
+    ['GET', '/console/dashboard', 'html'],
+    ['GET', '/web/widget.js', 'file'],
+  ])('%s %s sends nosniff, no framing, a referrer policy and a CSP with no inline script', async (method, path, kind) => {
+    const res = await fetch(`${url}${path}`, { method, ...(method === 'POST' && { body: '{', headers: { 'content-type': 'application/json' } }) });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toMatch(/^(no-referrer|strict-origin-when-cross-origin)$/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("'unsafe-inline'");
+    if (kind === 'json') expect(csp).toBe(DEFAULT_SECURITY_HEADERS['Content-Security-Policy']);
+    if (kind === 'html') expect(csp).toMatch(/script-src 'self'/);
+  });
+});
