@@ -1,5 +1,5 @@
 /**
- * npm run bench:load -- [--conversations N] [--duration S] [--json] [--cpu-prof DIR] [--skip-direct-line]
+ * npm run bench:load -- [--conversations N] [--duration S] [--json] [--cpu-prof DIR] [--skip-direct-line] [--skip-echo]
  *
  * Load figures for Parley against a bare echo bot on the same restify + CloudAdapter stack, in
  * one run on one machine. Each server runs as its own process (scripts/bench/loadServer.ts,
@@ -30,6 +30,7 @@ const argsSchema = z.object({
   json: z.boolean(),
   cpuProf: z.string().optional(),
   skipDirectLine: z.boolean(),
+  skipEcho: z.boolean(),
 });
 type Args = z.infer<typeof argsSchema>;
 
@@ -44,6 +45,7 @@ function readArgs(argv: string[]): Args {
         json: { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
         'skip-direct-line': { type: 'boolean', default: false },
+        'skip-echo': { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -55,6 +57,7 @@ function readArgs(argv: string[]): Args {
     json: values.json,
     cpuProf: values['cpu-prof'],
     skipDirectLine: values['skip-direct-line'],
+    skipEcho: values['skip-echo'],
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
   return parsed.data;
@@ -72,7 +75,12 @@ export interface LoadReport {
   errors: number;
   rssMb: number;
   rssSlopeMbPerMin: number;
-  echo: PhaseResult;
+  /** The same over the second half of the phase only, after the heap has warmed up. */
+  rssSlopeLateMbPerMin: number;
+  /** RSS once a minute (and at the end) through the Parley /api/messages phase. */
+  rssByMinuteMb: number[];
+  /** Absent with --skip-echo (the soak: only Parley's memory matters); then echoTurnsPerSec and ratio are 0. */
+  echo?: PhaseResult;
   messages: PhaseResult;
   directLine?: PhaseResult;
   /** Turns that failed inside the server (its error log), included in `errors`. */
@@ -93,14 +101,26 @@ export async function benchLoad(args: Args, progress: (line: string) => void): P
   const words = loadWords();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-load-'));
   try {
-    progress(`Echo bot: ${args.conversations} conversations for ${args.duration} s…`);
-    const echo = await withServer(await startServer('scripts/bench/echoBot.ts', { PORT: '0' }), (s) =>
-      runPhase(s.url, args.conversations, args.duration, messagesPhase({ words: { ...words, didYouMean: [] }, prefix: 'echo', errorText: 'error' })),
-    );
+    let echo: PhaseResult | undefined;
+    if (!args.skipEcho) {
+      progress(`Echo bot: ${args.conversations} conversations for ${args.duration} s…`);
+      echo = await withServer(await startServer('scripts/bench/echoBot.ts', { PORT: '0' }), (s) =>
+        runPhase(s.url, args.conversations, args.duration, messagesPhase({ words: { ...words, didYouMean: [] }, prefix: 'echo', errorText: 'error' })),
+      );
+    }
 
     const parley = await startServer(
       'scripts/bench/loadServer.ts',
-      { PORT: '0', HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: path.resolve(__dirname, '..', 'knowledge'), PARLEY_KNOWLEDGE_RELOAD: 'off' },
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_KNOWLEDGE_DIR: path.resolve(__dirname, '..', 'knowledge'),
+        PARLEY_KNOWLEDGE_RELOAD: 'off',
+        // Every simulated resident comes from this one address; the per-address limit exists for
+        // a real crowd's many addresses, so it is off. The per-conversation limit stays on.
+        PARLEY_RATE_PER_ADDRESS: '0',
+      },
       args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.cpuProf)] : [],
     );
     return await withServer(parley, async (s) => {
@@ -120,15 +140,17 @@ export async function benchLoad(args: Args, progress: (line: string) => void): P
         conversations: args.conversations,
         durationSec: args.duration,
         turnsPerSec: round(messages.turnsPerSec),
-        echoTurnsPerSec: round(echo.turnsPerSec),
-        ratio: round(echo.turnsPerSec > 0 ? messages.turnsPerSec / echo.turnsPerSec : 0, 3),
+        echoTurnsPerSec: round(echo?.turnsPerSec ?? 0),
+        ratio: round(echo && echo.turnsPerSec > 0 ? messages.turnsPerSec / echo.turnsPerSec : 0, 3),
         p50Ms: messages.p50Ms,
         p95Ms: messages.p95Ms,
         p99Ms: messages.p99Ms,
-        errors: echo.errors + messages.errors + (directLine?.errors ?? 0) + serverErrors,
+        errors: (echo?.errors ?? 0) + messages.errors + (directLine?.errors ?? 0) + serverErrors,
         rssMb: round(s.peakRssMb()),
         rssSlopeMbPerMin: round(slopeMbPerMin(samples), 2),
-        echo,
+        rssSlopeLateMbPerMin: round(slopeMbPerMin(samples.filter((x) => x.t >= args.duration / 2)), 2),
+        rssByMinuteMb: samples.filter((_, i) => i % 60 === 0 || i === samples.length - 1).map((x) => round(x.mb)),
+        ...(echo && { echo }),
         messages,
         ...(directLine && { directLine }),
         serverErrors,
@@ -148,12 +170,12 @@ function phaseLine(name: string, p: PhaseResult): string {
 function print(r: LoadReport): string {
   return [
     `${r.conversations} concurrent conversations, ${r.durationSec} s per phase (load average ${r.loadAverage.join(' ')})`,
-    phaseLine('Echo bot (/api/messages)', r.echo),
+    ...(r.echo ? [phaseLine('Echo bot (/api/messages)', r.echo)] : []),
     phaseLine('Parley (/api/messages)', r.messages),
     ...(r.directLine ? [phaseLine('Parley (Direct Line)', r.directLine)] : []),
     `Ratio to the echo bot: ${r.ratio} (goal: at least 0.8)`,
     `Errors: ${r.errors} (server-side ${r.serverErrors})`,
-    `Parley peak memory: ${r.rssMb} MB; slope on /api/messages ${r.rssSlopeMbPerMin} MB/min`,
+    `Parley peak memory: ${r.rssMb} MB; slope on /api/messages ${r.rssSlopeMbPerMin} MB/min (second half ${r.rssSlopeLateMbPerMin}); each minute: ${r.rssByMinuteMb.join(', ')} MB`,
     `"Did you mean" questions found in the knowledge base: ${r.didYouMeanQuestions}`,
   ].join('\n');
 }
@@ -169,7 +191,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((err: unknown) => {
     if (err instanceof UsageError) {
-      console.error(`${err.message}\nUsage: npm run bench:load -- [--conversations N] [--duration S] [--json] [--cpu-prof DIR] [--skip-direct-line]`);
+      console.error(`${err.message}\nUsage: npm run bench:load -- [--conversations N] [--duration S] [--json] [--cpu-prof DIR] [--skip-direct-line] [--skip-echo]`);
       process.exit(2);
     }
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
