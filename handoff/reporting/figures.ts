@@ -154,10 +154,17 @@ export function figures(events: readonly StoredEvent[], options: FigureOptions):
   const all = conversations.flat();
   const count = (type: ConversationEvent['type'], where: (s: ConversationStep) => boolean = () => true) => all.filter((s) => s.type === type && where(s)).length;
 
+  const perDay = new Map<string, { conversations: number; contained: number }>();
+  for (const steps of conversations) {
+    const day = localDate(timeZone, new Date(startOf(steps)));
+    const counts = perDay.get(day) ?? { conversations: 0, contained: 0 };
+    counts.conversations += 1;
+    if (isContained(steps)) counts.contained += 1;
+    perDay.set(day, counts);
+  }
   const daily = datesOf(options).map((date) => {
-    const started = conversations.filter((steps) => localDate(timeZone, new Date(startOf(steps))) === date);
-    const kept = started.filter(isContained).length;
-    return { date, conversations: started.length, contained: kept, containmentRate: ratio(kept, started.length) };
+    const { conversations: started, contained: kept } = perDay.get(date) ?? { conversations: 0, contained: 0 };
+    return { date, conversations: started, contained: kept, containmentRate: ratio(kept, started) };
   });
 
   const withReason = (type: ConversationEvent['type'], reason: string) =>
