@@ -40,7 +40,7 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
   const problems: Problem[] = [];
   const read = (name: string) => {
     const { file, problems: syntax } = YamlFile.read(path.join(dir, name), displayRoot);
-    problems.push(...syntax);
+    for (const p of syntax) problems.push(p);
     return syntax.length ? undefined : file;
   };
 
@@ -59,7 +59,7 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
   const departmentsFile = fileNames.includes(DEPARTMENTS_FILE) ? read(DEPARTMENTS_FILE) : undefined;
   if (departmentsFile) {
     const { value, problems: found } = departmentsFile.validate(departmentsFileSchema);
-    problems.push(...found);
+    for (const p of found) problems.push(p); // not push(...found): tens of thousands of problems overflow the stack
     departmentsValid = value !== undefined;
     value?.departments.forEach((d, i) => {
       if (departments.has(d.id)) {
@@ -73,7 +73,7 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
   const synonymsFile = fileNames.includes(SYNONYMS_FILE) ? read(SYNONYMS_FILE) : undefined;
   if (synonymsFile) {
     const { value, problems: found } = synonymsFile.validate(synonymsFileSchema);
-    problems.push(...found);
+    for (const p of found) problems.push(p); // not push(...found): tens of thousands of problems overflow the stack
     const termOf = new Map<string, string>();
     value?.synonyms.forEach((s, i) => {
       s.variants.forEach((variant, j) => {
@@ -96,7 +96,7 @@ export function loadKnowledgeBase(dir: string, displayRoot = process.cwd()): Kno
     const file = read(name);
     if (!file) continue;
     const { value, problems: found } = file.validate(entryFileSchema);
-    problems.push(...found);
+    for (const p of found) problems.push(p); // not push(...found): tens of thousands of problems overflow the stack
     value?.entries.forEach((entry, index) => {
       const loaded = { ...entry, file: file.displayName, line: file.position(['entries', index]).line };
       entries.push(loaded);

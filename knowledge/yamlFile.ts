@@ -55,7 +55,15 @@ export class YamlFile {
 
   /** Validates against a zod schema; every issue becomes a Problem with its line. */
   validate<S extends z.ZodType>(schema: S): { value?: z.infer<S>; problems: Problem[] } {
-    const result = schema.safeParse(this.doc.toJS());
+    let data: unknown;
+    try {
+      data = this.doc.toJS();
+    } catch (err) {
+      // Parsing succeeds but building the value can still fail: an alias used before its anchor,
+      // or aliases expanding past the yaml library's limit (a "billion laughs" file).
+      return { problems: [{ file: this.displayName, line: 1, column: 1, field: '', message: `YAML: ${(err as Error).message}` }] };
+    }
+    const result = schema.safeParse(data);
     if (result.success) return { value: result.data, problems: [] };
     const problems = result.error.issues.flatMap((issue) => {
       const at = issue.path.filter((seg): seg is string | number => typeof seg !== 'symbol');
