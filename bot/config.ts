@@ -87,6 +87,12 @@ export const configSchema = z
      */
     PARLEY_RATE_PER_CONVERSATION: number(120).pipe(z.number().int().min(0)),
     PARLEY_RATE_PER_ADDRESS: number(600).pipe(z.number().int().min(0)),
+    /**
+     * Days residents' personal data is kept (transcripts, live messages, closed chats' addresses,
+     * answered messages' contact details, bot state, web chat); a daily job removes older data.
+     * Unset: kept until `npm run purge`. See handoff/privacy.ts.
+     */
+    PARLEY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   })
   .refine((c) => c.PARLEY_SUGGEST_THRESHOLD <= c.PARLEY_ANSWER_THRESHOLD, {
     path: ['PARLEY_SUGGEST_THRESHOLD'],

@@ -66,4 +66,22 @@ export class SqliteStorage implements Storage {
   async delete(keys: string[]): Promise<void> {
     this.db.transaction(() => keys.forEach((k) => this.remove.run(k))).immediate();
   }
+
+  // Privacy (handoff/privacy.ts): retention and erasure.
+
+  /** Removes the state of conversations and residents not written since `cutoff`. */
+  purge(cutoff: Date): number {
+    return this.db.prepare('DELETE FROM bot_state WHERE updated_at < ?').run(cutoff.toISOString()).changes;
+  }
+
+  /**
+   * Removes a conversation's state and its residents' on any channel. botbuilder's keys are
+   * "<channel>/conversations/<id>/<namespace>" and "<channel>/users/<id>/<namespace>" (a channel
+   * id has no "/"), so a key is matched by what follows its channel.
+   */
+  erase(conversationId: string, userIds: readonly string[]): number {
+    const remove = this.db.prepare<{ after: string }>("DELETE FROM bot_state WHERE substr(key, instr(key, '/'), length(@after)) = @after");
+    const afters = [`/conversations/${conversationId}/`, ...userIds.map((u) => `/users/${u}/`)];
+    return this.db.transaction(() => afters.reduce((n, after) => n + remove.run({ after }).changes, 0))();
+  }
 }

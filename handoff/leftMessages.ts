@@ -155,6 +155,9 @@ const deliveryFromRow = (r: DeliveryRow): Delivery => ({
   ...(r.last_error !== null && { lastError: r.last_error }),
 });
 
+/** What a forgotten contact reads as: the column is NOT NULL and its kind still says email or phone. */
+export const REMOVED = '[removed]';
+
 export class SqliteLeftMessageStore implements LeftMessageStore {
   private readonly sql;
 
@@ -246,5 +249,30 @@ export class SqliteLeftMessageStore implements LeftMessageStore {
   atomically<T>(work: () => T): T {
     // Nested inside another transaction, better-sqlite3 makes this a savepoint.
     return this.db.transaction(work).immediate();
+  }
+
+  // Privacy (handoff/privacy.ts): retention and erasure.
+
+  /**
+   * Messages answered before `cutoff` lose the resident's email address or phone number, and the
+   * delivered copies (emails, webhook posts) that carried it; the question and answer stay.
+   */
+  forgetAnsweredContacts(cutoff: Date): number {
+    const at = cutoff.toISOString();
+    return this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM message_deliveries WHERE delivered_at IS NOT NULL AND escalation_id IN (SELECT escalation_id FROM left_messages WHERE answered_at < ?)')
+        .run(at);
+      return this.db.prepare(`UPDATE left_messages SET contact_value = '${REMOVED}' WHERE answered_at < ? AND contact_value <> '${REMOVED}'`).run(at).changes;
+    })();
+  }
+
+  erase(escalationIds: readonly number[]): number {
+    const deliveries = this.db.prepare<[number]>('DELETE FROM message_deliveries WHERE escalation_id = ?');
+    const messages = this.db.prepare<[number]>('DELETE FROM left_messages WHERE escalation_id = ?');
+    return escalationIds.reduce((n, id) => {
+      deliveries.run(id);
+      return n + messages.run(id).changes;
+    }, 0);
   }
 }

@@ -67,7 +67,7 @@ export class SqliteLiveMessageStore implements LiveMessageStore {
 
   /** Needs the escalations table (SqliteEscalationQueue) in the same database. */
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly options: { redact: boolean } = { redact: true },
   ) {
     migrate(db, 'live-messages', MIGRATIONS);
@@ -91,5 +91,19 @@ export class SqliteLiveMessageStore implements LiveMessageStore {
 
   list(escalationId: number): LiveMessage[] {
     return this.sql.list.all(escalationId).map(fromRow);
+  }
+
+  // Privacy (handoff/privacy.ts): retention and erasure.
+
+  /** Removes messages older than `cutoff` of chats that are closed (an open chat keeps its thread). */
+  purge(cutoff: Date): number {
+    return this.db
+      .prepare("DELETE FROM live_messages WHERE sent_at < ? AND escalation_id IN (SELECT id FROM escalations WHERE status = 'closed')")
+      .run(cutoff.toISOString()).changes;
+  }
+
+  erase(escalationIds: readonly number[]): number {
+    const remove = this.db.prepare<[number]>('DELETE FROM live_messages WHERE escalation_id = ?');
+    return escalationIds.reduce((n, id) => n + remove.run(id).changes, 0);
   }
 }

@@ -326,4 +326,27 @@ export class SqliteEscalationQueue implements EscalationQueue {
       })
       .immediate();
   }
+
+  // Privacy (handoff/privacy.ts): retention and erasure.
+
+  /** Every escalation of a conversation, whatever its status. */
+  idsFor(conversationId: string): number[] {
+    return this.db.prepare<[string], { id: number }>('SELECT id FROM escalations WHERE conversation_id = ? ORDER BY id').all(conversationId).map((r) => r.id);
+  }
+
+  /**
+   * Chats closed before `cutoff` lose the resident's conversation reference (their channel address)
+   * and the summary in their words; the rest (department, times, rating) stays for the records.
+   */
+  forgetClosed(cutoff: Date): number {
+    return this.db
+      .prepare("UPDATE escalations SET reference = '{}', summary = NULL WHERE status = 'closed' AND closed_at < ? AND (reference <> '{}' OR summary IS NOT NULL)")
+      .run(cutoff.toISOString()).changes;
+  }
+
+  /** Removes escalations outright; their live and left messages must go first (foreign keys). */
+  erase(ids: readonly number[]): number {
+    const remove = this.db.prepare<[number]>('DELETE FROM escalations WHERE id = ?');
+    return ids.reduce((n, id) => n + remove.run(id).changes, 0);
+  }
 }

@@ -101,7 +101,10 @@ export class SqliteTranscriptStore implements ConversationTranscriptStore {
   private readonly keepPostcodes: (activity: Readonly<Activity>) => boolean;
   private readonly now: () => Date;
 
-  constructor(db: Db, options: SqliteTranscriptStoreOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    options: SqliteTranscriptStoreOptions = {},
+  ) {
     migrate(db, 'transcripts', MIGRATIONS);
     this.redactText = options.redact ?? true;
     this.keepPostcodes = options.keepPostcodes ?? (() => false);
@@ -225,6 +228,26 @@ export class SqliteTranscriptStore implements ConversationTranscriptStore {
     if (typeof activity.speak === 'string') out.speak = clean(activity.speak);
     if (activity.value !== undefined) out.value = redactStrings(activity.value, clean);
     return out;
+  }
+
+  // Privacy (handoff/privacy.ts): retention and erasure.
+
+  /** Removes every activity older than `cutoff`; returns how many. */
+  purge(cutoff: Date): number {
+    return this.db.prepare('DELETE FROM transcript_activities WHERE timestamp < ?').run(cutoff.toISOString()).changes;
+  }
+
+  /** The resident user ids seen in a conversation (their bot state is erased with it). */
+  residentsOf(conversationId: string): string[] {
+    return this.db
+      .prepare<[string], { id: string }>("SELECT DISTINCT from_id AS id FROM transcript_activities WHERE conversation_id = ? AND from_role = 'user' AND from_id IS NOT NULL")
+      .all(conversationId)
+      .map((r) => r.id);
+  }
+
+  /** Removes a conversation's whole transcript, on every channel; returns how many activities. */
+  erase(conversationId: string): number {
+    return this.db.prepare('DELETE FROM transcript_activities WHERE conversation_id = ?').run(conversationId).changes;
   }
 }
 

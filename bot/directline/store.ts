@@ -181,4 +181,14 @@ export class SqliteChannelStore implements ChannelStore {
       tokens: this.sql.purgeTokens.run(now.toISOString()).changes,
     }))();
   }
+
+  /** Privacy (handoff/privacy.ts): a conversation, its tokens and every activity it carried. */
+  erase(conversationId: string): number {
+    return this.db.transaction(() => {
+      const activities = this.db.prepare('DELETE FROM directline_activities WHERE conversation_id = ?').run(conversationId).changes;
+      this.db.prepare('DELETE FROM directline_tokens WHERE conversation_id = ?').run(conversationId);
+      this.db.prepare('DELETE FROM directline_conversations WHERE id = ?').run(conversationId);
+      return activities;
+    })();
+  }
 }

@@ -97,7 +97,10 @@ export class SqliteGapStore implements GapStore {
   private readonly key: string;
   private readonly timeZone: string;
 
-  constructor(db: Database, options: { migrate: Migrate; timeZone: string }) {
+  constructor(
+    private readonly db: Database,
+    options: { migrate: Migrate; timeZone: string },
+  ) {
     options.migrate(db, 'knowledge-gaps', GAP_MIGRATIONS);
     this.timeZone = options.timeZone;
     // Made once per database, in a transaction so two processes starting together agree on it.
@@ -136,6 +139,18 @@ export class SqliteGapStore implements GapStore {
   list(query: GapQuery = {}): Gap[] {
     const rows = query.since === undefined ? this.statements.all.all() : this.statements.since.all(query.since);
     return rows.map(toGap);
+  }
+
+  /**
+   * Privacy (handoff/privacy.ts): a conversation's questions, found by its keyed hash. The
+   * questions are already redacted, so retention keeps them (they hold no personal data).
+   */
+  erase(conversationId: string): number {
+    return this.db.prepare('DELETE FROM knowledge_gaps WHERE asker = ?').run(this.askerOf(conversationId)).changes;
+  }
+
+  private askerOf(conversationId: string): string {
+    return createHmac('sha256', this.key).update(conversationId).digest('hex').slice(0, 32);
   }
 }
 
