@@ -87,14 +87,12 @@ export function nextCollections(
   return found.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)).slice(0, count);
 }
 
+// toLocaleDateString builds a new formatter on every call; bin-day replies format several dates.
+const longDate = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' });
+
 /** "Tuesday 1 December" */
 export function formatDate(date: string): string {
-  return new Date(`${date}T12:00:00Z`).toLocaleDateString('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    timeZone: 'UTC',
-  }).replace(',', '');
+  return longDate.format(new Date(`${date}T12:00:00Z`)).replace(',', '');
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one, and every turn asks for today's
