@@ -24,6 +24,7 @@ import { mountGapsApi } from '../handoff/gapsApi';
 import { SqliteLeftMessageStore } from '../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
+import { Privacy } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { SqliteEscalationQueue } from '../handoff/queue';
@@ -52,6 +53,7 @@ import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
 import { createServer } from './server';
 import { SqliteStorage } from './stateStorage';
+import { SqliteChannelStore } from './directline/store';
 import { notifyTeamsOfEscalations } from './teams/notify';
 
 export interface AppOptions {
@@ -73,6 +75,8 @@ export interface App {
 const DELIVER_EVERY_MS = 15_000;
 /** How often the grace sweep looks for agents who have gone while holding chats. */
 const SWEEP_EVERY_MS = 15_000;
+/** How often the retention job runs (PARLEY_RETENTION_DAYS). */
+const PURGE_EVERY_MS = 24 * 3_600_000;
 
 export function createApp(config: Config, { now = () => new Date(), log = console }: AppOptions = {}): App {
   // Auth: enforced by the adapter whenever MicrosoftAppId is set; open only in local mode.
@@ -314,6 +318,33 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         log,
       })
     : mountAzureDirectLineTokens(server, { secret: config.PARLEY_DIRECTLINE_SECRET, domain: config.PARLEY_DIRECTLINE_DOMAIN, log });
+  // Retention: residents' personal data older than PARLEY_RETENTION_DAYS goes once a day (and at
+  // start). The same work as `npm run purge`; erasure of one conversation is `npm run erase`.
+  const privacy = new Privacy(
+    {
+      transcripts,
+      queue,
+      liveMessages,
+      leftMessages,
+      state: storage,
+      ...(config.localMode && { channel: new SqliteChannelStore(db) }),
+      gaps,
+    },
+    (work) => db.transaction(work)(),
+  );
+  const retentionDays = config.PARLEY_RETENTION_DAYS;
+  const purge = () => {
+    if (retentionDays === undefined) return;
+    try {
+      log.info(`[retention] removed data older than ${retentionDays} days: ${JSON.stringify(privacy.purge(now(), retentionDays))}`);
+    } catch (err) {
+      log.error(`[retention] purge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  };
+  const purger = retentionDays === undefined ? undefined : setInterval(purge, PURGE_EVERY_MS);
+  purger?.unref();
+  purge();
+
   // The demo council site at / with the "Ask us" widget (Web Chat served from node_modules).
   mountWebsite(server, {
     rules: loadProactiveRules(config.PARLEY_PROACTIVE_RULES),
@@ -336,6 +367,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     close: () =>
       new Promise((resolve) => {
         clearInterval(sweeper);
+        clearInterval(purger);
         reloader.close();
         // Open event streams would hold the server open for ever.
         consoleApi.close();
