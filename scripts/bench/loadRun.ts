@@ -23,6 +23,7 @@ interface AutocannonResult {
   non2xx: number;
   requests: { total: number };
   duration: number;
+  statusCodeStats?: Record<string, { count: number }>;
 }
 
 interface AutocannonInstance {
@@ -52,6 +53,8 @@ export interface PhaseResult {
   /** Connection errors, timeouts, non-2xx answers and wrong replies (see `badReplies`). */
   errors: number;
   badReplies: number;
+  /** What the errors were: autocannon's connection errors and timeouts, and answers by HTTP status. */
+  errorKinds: { connection: number; timeouts: number; statuses: Record<string, number> };
   seconds: number;
 }
 
@@ -95,8 +98,14 @@ export async function runPhase<C>(url: string, connections: number, durationSec:
     p50Ms: round(percentile(turnTimes, 50)),
     p95Ms: round(percentile(turnTimes, 95)),
     p99Ms: round(percentile(turnTimes, 99)),
-    errors: result.errors + result.timeouts + result.non2xx + badReplies,
+    // autocannon counts a timeout in `errors` too.
+    errors: result.errors + result.non2xx + badReplies,
     badReplies,
+    errorKinds: {
+      connection: result.errors - result.timeouts,
+      timeouts: result.timeouts,
+      statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+    },
     seconds: result.duration,
   };
 }
