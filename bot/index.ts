@@ -42,7 +42,7 @@ import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { Conversation, GENERAL_DEPARTMENT, type Outcome } from './conversation';
-import { migrate, openDatabase } from './db';
+import { migrate, openDatabase, storageFailure } from './db';
 import { following, KnowledgeReloader } from './knowledgeReloader';
 import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
 import { ParleyBot } from './parleyBot';
@@ -73,6 +73,8 @@ export interface App {
 
 /** How often the outbox of left messages is checked for deliveries due. */
 const DELIVER_EVERY_MS = 15_000;
+/** How long a SIGTERM waits for turns and console calls in flight before giving up. */
+const SHUTDOWN_LIMIT_MS = 30_000;
 /** How often the grace sweep looks for agents who have gone while holding chats. */
 const SWEEP_EVERY_MS = 15_000;
 /** How often the retention job runs (PARLEY_RETENTION_DAYS). */
@@ -102,7 +104,19 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every conversation is kept, redacted, so a person who takes over sees what came before.
   const postcodesGiven = new PostcodesGiven();
   const transcripts = new SqliteTranscriptStore(db, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
-  adapter.use(new TranscriptLoggerMiddleware(transcripts));
+  // botbuilder's middleware prints a failed write to the console without saying whose it was:
+  // log it here with the conversation and activity, so a council can tell which transcript has a gap.
+  adapter.use(
+    new TranscriptLoggerMiddleware({
+      logActivity: async (activity) => {
+        try {
+          await transcripts.logActivity(activity);
+        } catch (err) {
+          log.error(`[transcript] conversation ${activity.conversation?.id}, activity ${activity.id ?? '(no id)'} not kept: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
+    }),
+  );
   const queue = new SqliteEscalationQueue(db);
   const liveMessages = new SqliteLiveMessageStore(db);
   const leftMessages = new SqliteLeftMessageStore(db);
@@ -376,6 +390,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         server.close(() => {
           // A send in progress finishes and is recorded before the database closes.
           void Promise.all([deliveries.stop(), teams?.close()]).finally(() => {
+            try {
+              // Everything into the main file now, so a copy or backup of it alone is whole.
+              db.pragma('wal_checkpoint(TRUNCATE)');
+            } catch (err) {
+              log.error(`[shutdown] checkpointing the database: ${err instanceof Error ? err.message : String(err)}`);
+            }
             db.close();
             resolve();
           });
@@ -386,23 +406,41 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = createApp(config);
+  let app: App;
+  try {
+    app = createApp(config);
+  } catch (err) {
+    // A read-only, full or damaged database stops the start with a message saying so.
+    throw storageFailure(err, config.databaseFile) ?? err;
+  }
   const url = await app.listen();
   console.info(`Parley is listening on ${url}/api/messages (${config.localMode ? 'local mode: no authentication' : 'authenticated'})`);
   console.info(`The demo council site with the chat widget is at ${url}/ and the duty officers' console at ${url}/console`);
-  const stop = async () => {
-    await app.close();
-    process.exit(0);
+  // Turns and console calls in flight finish; a stuck one (a channel that never answers) must not
+  // keep the process from stopping for ever.
+  const stop = async (signal: string) => {
+    console.info(`${signal}: finishing what is in flight, then stopping`);
+    setTimeout(() => {
+      console.error(`Still not stopped ${SHUTDOWN_LIMIT_MS / 1000} s after ${signal}: exiting with work unfinished`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      console.error(`Stopping Parley: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 }
 
 if (require.main === module) {
   main().catch((err: unknown) => {
     // Config and knowledge errors carry their own readable message; anything else, the stack.
     // Problems a council can fix (settings, content, install) print their own message; anything else, the stack.
-    const readable = err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError', 'MissingContentError', 'ProactiveRulesError'].includes(err.name));
+    const readable = err instanceof ConfigError || (err instanceof Error && ['KnowledgeError', 'MissingWordVectorsError', 'MissingContentError', 'ProactiveRulesError', 'DatabaseUnavailableError'].includes(err.name));
     console.error(readable ? (err as Error).message : err);
     process.exit(1);
   });

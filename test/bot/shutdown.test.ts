@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { openDatabase } from '../../bot/db';
+import { SqliteAgentStore } from '../../handoff/agents';
+import { startServer } from '../../scripts/crash/server';
+import { FIXTURE_KB } from '../fixtureKb';
+import { tempDir } from '../tempDb';
+import { residentMessage } from './residentClient';
+
+/**
+ * SIGTERM (a deploy, `docker stop`, systemd) while a resident's turn is in flight: the turn ends
+ * and is saved, nothing new is accepted, the console's event streams end, the database is closed
+ * cleanly and the process exits 0.
+ */
+
+/** A channel that takes the bot's reply and holds its answer until released: the turn stays in flight. */
+async function heldChannel() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let received!: (text: string) => void;
+  const reply = new Promise<string>((resolve) => (received = resolve));
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received((JSON.parse(body) as { text?: string }).text ?? '');
+      void released.then(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'reply-1' }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { serviceUrl, reply, release, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Resolves once a new connection to `url` is refused: the server has stopped accepting. */
+async function refusedAt(url: string): Promise<string> {
+  for (;;) {
+    const outcome = await new Promise<string | undefined>((resolve) => {
+      // agent: false: a new connection each time, never one kept alive from before.
+      const req = http.get(`${url}/healthz`, { agent: false }, (res) => {
+        res.resume();
+        resolve(undefined);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code));
+    });
+    if (outcome) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('graceful shutdown on SIGTERM', () => {
+  it('finishes the turn in flight, refuses new connections, ends event streams, closes the database and exits 0', async () => {
+    const dataDir = tempDir('parley-shutdown-');
+    const db = openDatabase(path.join(dataDir, 'parley.sqlite'));
+    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, new Date());
+    db.close();
+    const channel = await heldChannel();
+    const server = await startServer({ PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_KNOWLEDGE_RELOAD: 'off' });
+    try {
+      // An officer's console is open: its event stream must end, not hold the process open.
+      const login = await fetch(`${server.url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann Smith', password: 'ann-password-1' }) });
+      expect(login.status).toBe(200);
+      const events = await fetch(`${server.url}/api/console/events`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
+      expect(events.status).toBe(200);
+      const streamEnded = (async () => {
+        for await (const chunk of events.body!) void chunk;
+        return 'ended';
+      })();
+
+      // Not expectReplies: the bot sends its reply to the channel during the turn, which the channel holds.
+      const { deliveryMode: _, ...activity } = residentMessage('how do I pay my council tax', { conversation: 'shutdown-1', serviceUrl: channel.serviceUrl });
+      const turn = fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      expect(await channel.reply).toMatch(/^You can pay your Council Tax online/);
+
+      server.child.kill('SIGTERM');
+      expect(await refusedAt(server.url)).toBe('ECONNREFUSED');
+      await expect(streamEnded).resolves.toBe('ended');
+      // The turn was still in flight; let it finish.
+      channel.release();
+      expect((await turn).status).toBe(200);
+      expect(await server.exited).toBe(0);
+
+      // Saved before the database closed; the write-ahead log checkpointed into the main file.
+      const wal = path.join(dataDir, 'parley.sqlite-wal');
+      expect(fs.existsSync(wal) ? fs.statSync(wal).size : 0).toBe(0);
+      const after = openDatabase(path.join(dataDir, 'parley.sqlite'));
+      const saved = after.prepare("SELECT count(*) AS n FROM transcript_activities WHERE conversation_id = 'shutdown-1' AND from_role = 'user'").get() as { n: number };
+      after.close();
+      expect(saved.n).toBe(1);
+    } finally {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      await channel.close();
+    }
+  }, 90_000);
+});
