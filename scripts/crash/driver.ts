@@ -66,13 +66,17 @@ export class Driver {
     private readonly runId: string,
   ) {}
 
-  /** A word the redactor leaves alone and no other message contains, to find a message again. */
+  /**
+   * A word the redactor leaves alone and no other message contains, to find a message again. The
+   * count is written in the letters a to p only, so "zq" and "x" mark its ends and no token is part
+   * of another ("zqzx" was part of "zqzxx", which the first long run counted as a duplicate).
+   */
   private token(): string {
     let n = ++this.tokens;
     let word = '';
     do {
-      word = String.fromCharCode(97 + (n % 26)) + word;
-      n = Math.floor(n / 26);
+      word = String.fromCharCode(97 + (n % 16)) + word;
+      n = Math.floor(n / 16);
     } while (n > 0);
     return `zq${word}x`;
   }
