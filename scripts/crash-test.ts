@@ -127,6 +127,9 @@ export async function runCrashTest(input: CrashTestOptions = {}, log: (line: str
     server.child.kill('SIGTERM');
     const shutdownExit = await server.exited;
     figures = checkAgainst(databaseFile, ledger);
+    // A clean run leaves nothing behind; a failed one keeps its data folder to look into.
+    if (figures.problems.length === 0 && shutdownExit === 0) fs.rmSync(work, { recursive: true, force: true });
+    else log(`data kept in ${work}`);
     return { ...figures, kills: options.kills, seed: options.seed, conversations: visits, shutdownExit };
   } catch (err) {
     if (server) log(`server output:\n${server.output()}`);
