@@ -48,7 +48,8 @@ async function refusedAt(url: string): Promise<string> {
       });
       req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code));
     });
-    if (outcome) return outcome;
+    // A connection reset means the listener closed while this one waited in its backlog: try again.
+    if (outcome && outcome !== 'ECONNRESET') return outcome;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
