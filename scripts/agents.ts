@@ -14,8 +14,8 @@ import { loadConfig } from '../bot/config';
 import { openDatabase } from '../bot/db';
 import { newAgentSchema, SqliteAgentStore } from '../handoff/agents';
 import { loadKnowledgeBase } from '../knowledge/loader';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 const USAGE = `usage: npm run agents -- add --name NAME --departments a,b [--role agent|supervisor]
        npm run agents -- list

@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { checkSplits, DataError, firstShots, MIN_QUESTIONS, OOS, loadSplits, type DataArgs, type Splits } from './bench/data';
 import { endOpenLine } from './bench/progress';
 import { isSystemName, runSystem, SYSTEM_NAMES, SYSTEMS, type SystemName, type SystemResult } from './bench/systems';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 const USAGE = `usage: npm run bench:intents -- (--dataset CLINC150.json | --train FILE --val FILE --test FILE)
        [--shots N] [--systems ${SYSTEM_NAMES.join(',')}] [--json] [--progress]`;

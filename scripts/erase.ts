@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { openDatabase } from '../bot/db';
 import { privacyFor } from '../handoff/privacy';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 function main(): number {
   let values;

@@ -13,8 +13,8 @@ import { defaultMatcherOptions, Matcher, type Candidate } from '../knowledge/mat
 import { clean, isStopword, SynonymMap, termsWithOrigin, words } from '../knowledge/normalize';
 import { spellerFor } from '../knowledge/spelling';
 import { loadWordVectors } from '../knowledge/wordVectors';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 const TOP = 5;
 

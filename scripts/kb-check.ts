@@ -22,8 +22,8 @@ import { DEPARTMENTS_FILE, loadKnowledgeBase, type KnowledgeBase } from '../know
 import { Matcher } from '../knowledge/matcher';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { KnowledgeError } from '../knowledge/yamlFile';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

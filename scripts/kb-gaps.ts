@@ -6,7 +6,6 @@
  * PARLEY_DATA_DIR, also while the bot is running (WAL: readers do not block it).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { GENERAL_DEPARTMENT } from '../bot/conversation';
@@ -18,8 +17,8 @@ import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
 import { calendarDate } from '../knowledge/schema';
 import { loadWordVectors } from '../knowledge/wordVectors';
+import { UsageError, writeOutput } from './cli';
 
-class UsageError extends Error {}
 
 const KIND_WORDS = { 'not-understood': 'not understood', 'none-of-these': 'none of these', 'not-helpful': 'not helpful' } as const;
 /** Questions printed per cluster; --json has them all. */
@@ -105,11 +104,7 @@ function main(): void {
   } else {
     text = json ? `${JSON.stringify(report)}\n` : `${describe(report).join('\n')}\n`;
   }
-  if (out === undefined) process.stdout.write(text);
-  else {
-    fs.writeFileSync(path.resolve(out), text);
-    console.error(`Written to ${out}`);
-  }
+  writeOutput(text, out);
 }
 
 try {

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { knowledgeSchemas, modeline, SCHEMA_DIR, schemaText } from '../knowledge/schemaJson';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 
 function main(): number {
   let values;

@@ -16,8 +16,8 @@ import { openDatabase, type Db } from '../bot/db';
 import { readKnowledge } from '../bot/knowledgeLoad';
 import { SqliteKnowledgeVersionStore, versionPrefix, type StoredVersion } from '../bot/knowledgeVersions';
 import { formatFinding } from '../knowledge/check';
+import { UsageError } from './cli';
 
-class UsageError extends Error {}
 /** Asked for something that is not there: a message for the reader, exit 1. */
 class NotFound extends Error {}
 

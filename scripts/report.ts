@@ -17,8 +17,8 @@ import { periodSchema } from '../handoff/reporting/period';
 import { makeReport } from '../handoff/reporting/report';
 import { SqliteReportEventStore } from '../handoff/reporting/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
+import { UsageError, writeOutput } from './cli';
 
-class UsageError extends Error {}
 
 const FORMATS = ['md', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -86,11 +86,7 @@ function main(): void {
     return;
   }
   const text = format === 'json' ? `${JSON.stringify(figures, null, 2)}\n` : markdownReport(figures, department && kb.departments.get(department)?.name);
-  if (out === undefined) process.stdout.write(text);
-  else {
-    fs.writeFileSync(path.resolve(out), text);
-    console.error(`Written to ${out}`);
-  }
+  writeOutput(text, out);
 }
 
 try {
