@@ -91,7 +91,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     // Log the failure, not the resident's message: it may hold personal data.
-    const err = error instanceof Error ? error : new Error(String(error));
+    // Error-like, not only `instanceof Error`: errors from native code (better-sqlite3) can come
+    // from another realm (under jest, for one) and would otherwise be logged without their stack.
+    const err = typeof error === 'object' && error !== null && 'message' in error ? (error as Error) : new Error(String(error));
     log.error(`[onTurnError] conversation ${context.activity.conversation?.id}: ${err.stack ?? err.message}`);
     await context.sendTraceActivity('OnTurnError Trace', err.message, 'https://www.botframework.com/schemas/error', 'TurnError');
     await context.sendActivity(text.error);
