@@ -1,6 +1,6 @@
 import { barChart, COLOURS, escapeXml as h, heatMap, lineChart } from './charts';
 import type { Figures, Spread } from './figures';
-import { duration, hourLabel, longDate, oneDecimal, percent, pounds, reasonWords, shortDate, WEEKDAY_NAMES } from './words';
+import { OFFICER_COLUMNS, officerRows, duration, hourLabel, longDate, oneDecimal, percent, pounds, reasonWords, shortDate, WEEKDAY_NAMES } from './words';
 
 /**
  * The supervisors' dashboard as one HTML page, made on the server: a GET form to choose the
@@ -197,17 +197,8 @@ export function dashboardPage(view: DashboardView): string {
     <h2 id="agents-title">Officers</h2>
     ${table(
       'Chats by officer',
-      ['Officer', 'Picked up', 'Chats handled', 'Handling time (median)', '90% within', 'Average rating', 'Most chats at once', 'Average at once'],
-      f.agents.map((a) => [
-        a.name ?? `Agent ${a.agent}`,
-        a.pickedUp,
-        a.chats,
-        duration(a.handlingSeconds.median),
-        duration(a.handlingSeconds.p90),
-        a.ratings.count ? `${oneDecimal(a.ratings.average)} (${a.ratings.count})` : '–',
-        a.concurrent.peak,
-        oneDecimal(a.concurrent.average),
-      ]),
+      OFFICER_COLUMNS,
+      officerRows(f.agents),
       true,
     )}
   </section>

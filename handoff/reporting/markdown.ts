@@ -1,5 +1,5 @@
 import type { Figures } from './figures';
-import { duration, longDate, oneDecimal, percent, pounds, reasonWords, WEEKDAY_NAMES, hourLabel } from './words';
+import { OFFICER_COLUMNS, officerRows, duration, longDate, oneDecimal, percent, pounds, reasonWords, WEEKDAY_NAMES, hourLabel } from './words';
 
 /**
  * The figures as a Markdown report (`npm run report`'s default): headings and tables with the same
@@ -86,17 +86,8 @@ export function markdownReport(f: Figures, departmentName?: string): string {
     '## Officers',
     '',
     ...table(
-      ['Officer', 'Picked up', 'Chats handled', 'Handling time (median)', '90% within', 'Average rating', 'Most chats at once', 'Average at once'],
-      f.agents.map((a) => [
-        a.name ?? `Agent ${a.agent}`,
-        a.pickedUp,
-        a.chats,
-        duration(a.handlingSeconds.median),
-        duration(a.handlingSeconds.p90),
-        a.ratings.count ? `${oneDecimal(a.ratings.average)} (${a.ratings.count})` : '–',
-        a.concurrent.peak,
-        oneDecimal(a.concurrent.average),
-      ]),
+      OFFICER_COLUMNS,
+      officerRows(f.agents),
     ),
     '',
     '## Busiest hours',

@@ -1,3 +1,5 @@
+import type { Figures } from './figures';
+
 /**
  * How figures read to supervisors, the same on the dashboard and in `npm run report`'s Markdown:
  * percentages, durations, pounds and the plain-English names of reasons.
@@ -59,3 +61,19 @@ export function longDate(date: string): string {
 }
 
 export const hourLabel = (hour: number): string => `${String(hour).padStart(2, '0')}:00`;
+
+/** The officers' table, in words, for the dashboard and the Markdown report alike. */
+export const OFFICER_COLUMNS = ['Officer', 'Picked up', 'Chats handled', 'Handling time (median)', '90% within', 'Average rating', 'Most chats at once', 'Average at once'];
+
+export function officerRows(agents: Figures['agents']): (string | number)[][] {
+  return agents.map((a) => [
+    a.name ?? `Agent ${a.agent}`,
+    a.pickedUp,
+    a.chats,
+    duration(a.handlingSeconds.median),
+    duration(a.handlingSeconds.p90),
+    a.ratings.count ? `${oneDecimal(a.ratings.average)} (${a.ratings.count})` : '–',
+    a.concurrent.peak,
+    oneDecimal(a.concurrent.average),
+  ]);
+}
