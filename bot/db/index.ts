@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+import type { Sql, StoreSchema } from '../../knowledge/sql';
+import { LocalBroadcast, PostgresBroadcast, type Broadcast } from './broadcast';
+import { PostgresSql, postgresPool } from './postgres';
+import { SqliteSql } from './sqlite';
+
+export type { Sql, StoreSchema } from '../../knowledge/sql';
+export type { Broadcast } from './broadcast';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) a SQLite file with the settings every store relies on:
+ * WAL so readers never block the writer, a busy timeout instead of immediate SQLITE_BUSY,
+ * and NORMAL sync, which in WAL mode is durable across process crashes.
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Why SQLite (or the file system, making the data folder) could not write, in words a council's IT team can act on. */
+const STORAGE_PROBLEMS: [RegExp, string][] = [
+  [/^SQLITE_READONLY|^EROFS$|^EACCES$|^EPERM$/, 'the database file or its folder is read-only for this user; Parley must be able to write to PARLEY_DATA_DIR'],
+  [/^SQLITE_FULL$|^ENOSPC$/, 'the disk is full'],
+  [/^SQLITE_IOERR/, 'the disk could not be written (it may be full, over a file size limit, or failing)'],
+  [/^SQLITE_CANTOPEN/, 'the file cannot be opened (a missing folder, or no permission)'],
+  [/^SQLITE_CORRUPT|^SQLITE_NOTADB$/, 'the file is damaged or is not a SQLite database; restore it from a backup'],
+];
+
+/** The database cannot be written: says which file, why, and the SQLite or system code. */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    reason: string,
+  ) {
+    super(`Parley cannot write its database ${file}: ${reason} (${code}). It has stopped rather than lose residents' messages.`);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** A storage failure (read-only, disk full, I/O, corrupt) as a DatabaseUnavailableError; anything else, undefined. */
+export function storageFailure(err: unknown, file: string): DatabaseUnavailableError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  const problem = STORAGE_PROBLEMS.find(([pattern]) => pattern.test(code));
+  return problem && new DatabaseUnavailableError(file, code, problem[1]);
+}
+
+/**
+ * Applies a store's numbered migrations that have not run yet, each in its own transaction.
+ * `migrations[0]` is version 1. Never edit a released migration: add the next one.
+ */
+export function migrate(db: Db, store: string, migrations: readonly string[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    store TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (store, version))`);
+  const applied = db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations WHERE store = ?').get(store)?.v ?? 0;
+  const record = db.prepare('INSERT INTO schema_migrations (store, version, applied_at) VALUES (?, ?, ?)');
+  migrations.forEach((sql, i) => {
+    const version = i + 1;
+    if (version <= applied) return;
+    db.transaction(() => {
+      db.exec(sql);
+      record.run(store, version, new Date().toISOString());
+    }).immediate();
+  });
+}
+
+/**
+ * Where Parley keeps its data, whichever database it is: the stores' `Sql`, the broadcast
+ * between instances, and scheduled jobs run by one instance at a time.
+ */
+export interface Backend {
+  readonly sql: Sql;
+  readonly broadcast: Broadcast;
+  /** 'SQLite /path/parley.sqlite' or 'PostgreSQL host:port/db' (never the password), for logs. */
+  readonly label: string;
+  /**
+   * Runs a scheduled job unless another instance is running it now (a PostgreSQL advisory lock;
+   * on SQLite there is one instance). True if it ran here.
+   */
+  exclusively(job: string, work: () => Promise<void>): Promise<boolean>;
+  /** Throws unless the database answers: for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SQLite: one file, one process. `db` stays reachable for the scripts that read it directly. */
+export class SqliteBackend implements Backend {
+  readonly sql: SqliteSql;
+  readonly broadcast = new LocalBroadcast();
+  readonly label: string;
+
+  constructor(readonly db: Db) {
+    this.sql = new SqliteSql(db);
+    this.label = `SQLite ${db.name}`;
+  }
+
+  async exclusively(_job: string, work: () => Promise<void>): Promise<boolean> {
+    await work();
+    return true;
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.get('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    await this.broadcast.close();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** PostgreSQL, shared by any number of instances. */
+export class PostgresBackend implements Backend {
+  readonly pool: pg.Pool;
+  readonly sql: PostgresSql;
+  readonly broadcast: PostgresBroadcast;
+  readonly label: string;
+
+  constructor(url: string, log: Pick<Console, 'error'>, poolSize = 10) {
+    this.pool = postgresPool(url, poolSize);
+    // An idle pooled connection that the server drops (a restart, a failover) must not crash
+    // the process: pg emits it on the pool, and the next query simply opens a new connection.
+    this.pool.on('error', (err) => log.error(`[database] an idle PostgreSQL connection failed: ${err.message}`));
+    this.sql = new PostgresSql(this.pool);
+    this.broadcast = new PostgresBroadcast(url, this.pool, log);
+    const where = new URL(url);
+    this.label = `PostgreSQL ${where.hostname}${where.port ? `:${where.port}` : ''}${where.pathname}`;
+  }
+
+  async exclusively(job: string, work: () => Promise<void>): Promise<boolean> {
+    // A session lock on a connection of its own: released by unlock, or by PostgreSQL itself if
+    // this instance dies mid-job, so a crash never leaves the job locked.
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`parley:${job}`]);
+      if (!rows[0]?.locked) return false;
+      try {
+        await work();
+        return true;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`parley:${job}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.broadcast.close();
+    await this.pool.end();
+  }
+}
+
+/** PostgreSQL when `DATABASE_URL` is set, else the SQLite file. */
+export function openBackend(where: { databaseUrl?: string | undefined; sqliteFile: string }, log: Pick<Console, 'error'> = console): Backend {
+  return where.databaseUrl ? new PostgresBackend(where.databaseUrl, log) : new SqliteBackend(openDatabase(where.sqliteFile));
+}
+
+/**
+ * Applies a store's migrations that have not run yet, all in one transaction. On PostgreSQL
+ * instances starting together take turns (a transaction-scoped advisory lock), so two never
+ * create the same table at once.
+ */
+export async function migrateStore(sql: Sql, schema: StoreSchema): Promise<void> {
+  const steps = schema[sql.dialect];
+  await sql.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await tx.get("SELECT pg_advisory_xact_lock(hashtext('parley:migrations')) AS locked");
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      store TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (store, version))`);
+    const applied = (await tx.get<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations WHERE store = ?', [schema.store]))?.v ?? 0;
+    for (let version = applied + 1; version <= steps.length; version++) {
+      await tx.exec(steps[version - 1]!);
+      await tx.run('INSERT INTO schema_migrations (store, version, applied_at) VALUES (?, ?, ?)', [schema.store, version, new Date().toISOString()]);
+    }
+  });
+}

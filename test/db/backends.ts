@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { PostgresBackend, SqliteBackend, openDatabase, type Backend } from '../../bot/db';
+import { tempDir } from '../tempDb';
+
+/**
+ * The shared store suite: `forEachBackend` defines the same tests twice, on a SQLite file and on
+ * PostgreSQL (the server `PARLEY_TEST_DATABASE_URL` names; see test/README.md). Each `fresh()`
+ * is an empty database: a new SQLite file, or a new PostgreSQL schema (cheaper than a database),
+ * closed after the test.
+ */
+
+export type FreshBackend = () => Promise<Backend>;
+
+const silent = { error: () => undefined };
+
+export function forEachBackend(title: string, define: (fresh: FreshBackend, dialect: 'sqlite' | 'postgres') => void): void {
+  describe(`${title} (SQLite)`, () => define(track(async () => new SqliteBackend(openDatabase(`${tempDir('parley-store-')}/parley.sqlite`))), 'sqlite'));
+  const url = process.env.PARLEY_TEST_DATABASE_URL;
+  const describePg = url ? describe : describe.skip;
+  describePg(`${title} (PostgreSQL${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
+}
+
+/** A backend on a new, empty PostgreSQL schema of the test server. */
+export async function freshPostgres(url: string, log: Pick<Console, 'error'> = silent): Promise<PostgresBackend> {
+  const schema = `t_${randomUUID().replace(/-/g, '')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  return new PostgresBackend(withSearchPath(url, schema), log);
+}
+
+/** The URL with every connection's search_path set to `schema`. */
+export function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** Closes every backend a test opened when it ends. */
+function track(open: FreshBackend): FreshBackend {
+  const opened: Backend[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((b) => b.close()));
+  });
+  return async () => {
+    const backend = await open();
+    opened.push(backend);
+    return backend;
+  };
+}
