@@ -20,6 +20,14 @@ export const configSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3978),
     HOST: z.string().default('localhost'),
     PARLEY_DATA_DIR: z.string().min(1).default('./data'),
+    /**
+     * postgres://user:password@host:5432/parley puts every store on PostgreSQL, shared by any
+     * number of Parley instances; unset, one SQLite file in PARLEY_DATA_DIR.
+     */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/./, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
     PARLEY_KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
     /** Watch the knowledge folder and swap in a valid edit without a restart (`off`: read once at start). */
     PARLEY_KNOWLEDGE_RELOAD: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
@@ -111,7 +119,7 @@ export type Env = z.infer<typeof configSchema>;
 export interface Config extends Env {
   /** Absolute path of the folder holding the SQLite files; created at start if missing. */
   dataDir: string;
-  /** The SQLite file every store shares. */
+  /** The SQLite file every store shares (when DATABASE_URL is unset). */
   databaseFile: string;
   knowledgeDir: string;
   /** PARLEY_PUBLIC_URL without a trailing slash, or http://HOST:PORT. */

@@ -42,7 +42,8 @@ import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { Conversation, GENERAL_DEPARTMENT, type Outcome } from './conversation';
-import { migrate, openDatabase, storageFailure } from './db';
+import { migrate, openDatabase, SqliteBackend, storageFailure } from './db';
+import { migrateAll } from './db/schemas';
 import { following, KnowledgeReloader } from './knowledgeReloader';
 import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
 import { ParleyBot } from './parleyBot';
@@ -99,7 +100,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     await context.sendActivity(text.error);
   };
 
-  const db = openDatabase(config.databaseFile);
+  // Stores move to the async Sql layer one by one (issue 10); until they all have, the ones still
+  // on better-sqlite3 share the same connection through `db`.
+  const backend = new SqliteBackend(openDatabase(config.databaseFile));
+  const db = backend.db;
+  // Every store's tables before anything reads them: on SQLite this transaction opens before
+  // createApp returns, so any statement issued meanwhile waits for it.
+  const ready = migrateAll(backend.sql);
+  // listen() awaits it and so reports a failure; this only stops Node calling it unhandled first.
+  ready.catch(() => undefined);
   const storage = new SqliteStorage(db, now);
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
@@ -370,14 +379,16 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   });
 
   return {
-    listen: () =>
-      new Promise((resolve) => {
+    listen: async () => {
+      await ready;
+      return new Promise((resolve) => {
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;
           selfUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
           resolve(`http://${config.HOST}:${port}`);
         });
-      }),
+      });
+    },
     sweepAbsentAgents: sweep,
     deliverLeftMessages: () => deliveries.runDue(now()),
     close: () =>
@@ -409,13 +420,14 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 async function main(): Promise<void> {
   const config = loadConfig();
   let app: App;
+  let url: string;
   try {
     app = createApp(config);
+    url = await app.listen();
   } catch (err) {
     // A read-only, full or damaged database stops the start with a message saying so.
     throw storageFailure(err, config.databaseFile) ?? err;
   }
-  const url = await app.listen();
   console.info(`Parley is listening on ${url}/api/messages (${config.localMode ? 'local mode: no authentication' : 'authenticated'})`);
   console.info(`The demo council site with the chat widget is at ${url}/ and the duty officers' console at ${url}/console`);
   // Turns and console calls in flight finish; a stuck one (a channel that never answers) must not

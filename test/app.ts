@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../bot/config';
-import { openDatabase, type Db } from '../bot/db';
+import { openDatabase, SqliteBackend, type Db, type Sql } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
 import { createApp, type App, type AppOptions } from '../bot/index';
 import { FIXTURE_KB } from './fixtureKb';
 import { tempDir } from './tempDb';
@@ -26,6 +27,20 @@ export function withDatabase<T>(config: Config, use: (db: Db) => T): T {
     return use(db);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The async twin of withDatabase, for stores on the Sql layer: every store's tables are made
+ * first, as the app makes them, so a test can put data in before the app starts.
+ */
+export async function withSql<T>(config: Config, use: (sql: Sql) => Promise<T>): Promise<T> {
+  const backend = new SqliteBackend(openDatabase(config.databaseFile));
+  try {
+    await migrateAll(backend.sql);
+    return await use(backend.sql);
+  } finally {
+    await backend.close();
   }
 }
 

@@ -1,0 +1,15 @@
+import type { Sql, StoreSchema } from '../../knowledge/sql';
+import { migrateStore } from './index';
+
+/**
+ * Every store's tables, in the order they are created (a store whose tables refer to another's
+ * comes after it). `npm run db:migrate`, the app at start and db:copy all go by this list.
+ */
+export const SCHEMAS: readonly StoreSchema[] = [];
+
+/** Brings every store's tables up to date, in one transaction. */
+export async function migrateAll(sql: Sql): Promise<void> {
+  await sql.transaction(async (tx) => {
+    for (const schema of SCHEMAS) await migrateStore(tx, schema);
+  });
+}
