@@ -24,7 +24,7 @@ import { mountGapsApi } from '../handoff/gapsApi';
 import { SqliteLeftMessageStore } from '../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
-import { Privacy } from '../handoff/privacy';
+import { purgePersonalData } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { SqliteEscalationQueue } from '../handoff/queue';
@@ -54,7 +54,6 @@ import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
 import { createServer } from './server';
 import { SqliteStorage } from './stateStorage';
-import { SqliteChannelStore } from './directline/store';
 import { notifyTeamsOfEscalations } from './teams/notify';
 
 export interface AppOptions {
@@ -333,7 +332,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   let selfUrl = `http://${config.HOST}:${config.PORT}`;
   const webChannel = config.localMode
     ? mountLocalDirectLine(server, {
-        db,
+        sql: backend.sql,
+        broadcast: backend.broadcast,
+        ready,
         selfUrl: () => selfUrl,
         ...(config.PARLEY_PUBLIC_URL && { publicUrl: config.PARLEY_PUBLIC_URL }),
         tokenLifetimeMs: config.PARLEY_WEBCHAT_TOKEN_MINUTES * 60_000,
@@ -345,30 +346,19 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     : mountAzureDirectLineTokens(server, { secret: config.PARLEY_DIRECTLINE_SECRET, domain: config.PARLEY_DIRECTLINE_DOMAIN, log });
   // Retention: residents' personal data older than PARLEY_RETENTION_DAYS goes once a day (and at
   // start). The same work as `npm run purge`; erasure of one conversation is `npm run erase`.
-  const privacy = new Privacy(
-    {
-      transcripts,
-      queue,
-      liveMessages,
-      leftMessages,
-      state: storage,
-      ...(config.localMode && { channel: new SqliteChannelStore(db) }),
-      gaps,
-    },
-    (work) => db.transaction(work)(),
-  );
   const retentionDays = config.PARLEY_RETENTION_DAYS;
+  let purged: Promise<void> = Promise.resolve();
   const purge = () => {
     if (retentionDays === undefined) return;
-    try {
-      log.info(`[retention] removed data older than ${retentionDays} days: ${JSON.stringify(privacy.purge(now(), retentionDays))}`);
-    } catch (err) {
-      log.error(`[retention] purge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    }
+    purged = purgePersonalData(backend.sql, now(), retentionDays).then(
+      (counts) => log.info(`[retention] removed data older than ${retentionDays} days: ${JSON.stringify(counts)}`),
+      (err: unknown) => log.error(`[retention] purge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    );
   };
   const purger = retentionDays === undefined ? undefined : setInterval(purge, PURGE_EVERY_MS);
   purger?.unref();
-  purge();
+  // Once the tables exist (a failed migration is listen()'s to report).
+  void ready.then(purge, () => undefined);
 
   // The demo council site at / with the "Ask us" widget (Web Chat served from node_modules).
   mountWebsite(server, {
@@ -398,11 +388,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         reloader.close();
         // Open event streams would hold the server open for ever.
         consoleApi.close();
-        // Open web chat sockets too.
-        webChannel.close();
+        // Open web chat sockets too (its purge in progress finishes before the database closes).
+        const webChannelClosed = webChannel.close();
         server.close(() => {
-          // A send in progress finishes and is recorded before the database closes.
-          void Promise.all([deliveries.stop(), teams?.close()]).finally(() => {
+          // A send or a purge in progress finishes (and a send is recorded) before the database closes.
+          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed]).finally(() => {
             try {
               // Everything into the main file now, so a copy or backup of it alone is whole.
               db.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,22 +1,21 @@
 /**
  * npm run erase -- --conversation ID [--json]
  *
- * Erases one resident's conversation everywhere in the database in PARLEY_DATA_DIR (a request
- * under UK GDPR article 17): transcript, escalations with their live and left messages (contact
- * details included), bot state (the conversation's and its residents'), web chat activities and
- * knowledge-gap questions. Reporting events hold no personal data and stay. Safe beside a running
- * bot (WAL). Exit 0 when done (also when nothing was found: it says so), 1 with no database, 2 for
- * a bad command line.
+ * Erases one resident's conversation everywhere in the app's database (DATABASE_URL, else the
+ * SQLite file in PARLEY_DATA_DIR), a request under UK GDPR article 17: transcript, escalations
+ * with their live and left messages (contact details included), bot state (the conversation's
+ * and its residents'), web chat activities and knowledge-gap questions. Reporting events hold no
+ * personal data and stay. Safe beside running bots (one transaction; WAL on SQLite). Exit 0 when
+ * done (also when nothing was found: it says so), 1 with no database (or a failure), 2 for a bad
+ * command line.
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
-import { openDatabase } from '../bot/db';
-import { privacyFor } from '../handoff/privacy';
+import { eraseConversation } from '../handoff/privacy';
+import { onAppDatabase, runScript } from './appDatabase';
 import { UsageError } from './cli';
 
-
-function main(): number {
+async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ options: { conversation: { type: 'string' }, json: { type: 'boolean', default: false } } }));
@@ -25,14 +24,8 @@ function main(): number {
   }
   const id = values.conversation?.trim();
   if (!id) throw new UsageError('--conversation needs the conversation id (the console and transcripts show it).');
-  const config = loadConfig();
-  if (!fs.existsSync(config.databaseFile)) {
-    console.error(`No database at ${config.databaseFile}: nothing to erase.`);
-    return 1;
-  }
-  const db = openDatabase(config.databaseFile);
-  try {
-    const counts = privacyFor(db, { timeZone: config.PARLEY_TIMEZONE }).erase(id);
+  return onAppDatabase(loadConfig(), 'erase', async (sql) => {
+    const counts = await eraseConversation(sql, id);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     if (values.json) console.log(JSON.stringify(counts));
     else if (total === 0) console.log(`Nothing stored for conversation ${id}.`);
@@ -41,15 +34,7 @@ function main(): number {
       for (const [what, n] of Object.entries(counts)) console.log(`  ${what}: ${n}`);
     }
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  console.error(`${err.message}\nUsage: npm run erase -- --conversation ID [--json]`);
-  process.exitCode = 2;
-}
+runScript(main, 'npm run erase -- --conversation ID [--json]');

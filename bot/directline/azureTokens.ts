@@ -49,5 +49,5 @@ export function mountAzureDirectLineTokens(server: Server, { secret, domain, log
       res.send(200, { conversationId, token, expires_in });
     }),
   );
-  return { close: () => undefined };
+  return { close: async () => undefined };
 }

@@ -1,6 +1,6 @@
 import { HttpError } from '../../handoff/http';
+import type { Broadcast } from '../db/broadcast';
 import type { BotEndpoint } from './botEndpoint';
-import type { ActivityFeed } from './feed';
 import { FORWARDED_FIELDS, type ClientActivity } from './schemas';
 import { activityId, type ChannelConversation, type ChannelStore, type StoredActivity } from './store';
 import { hashToken, newConversationId, newToken, newUserId } from './tokens';
@@ -15,6 +15,12 @@ import { hashToken, newConversationId, newToken, newUserId } from './tokens';
 
 export const CHANNEL_ID = 'directline';
 
+/**
+ * The broadcast channel on which "conversation X has new activities" goes to every instance
+ * (the message is the conversation id alone: the words stay in the database).
+ */
+export const NEW_ACTIVITIES = 'directline_activities';
+
 export interface ChannelSettings {
   tokenLifetimeMs: number;
   /** Activities, and conversations idle, longer than this are deleted. */
@@ -25,7 +31,8 @@ export interface ChannelSettings {
 
 export interface ChannelDeps {
   store: ChannelStore;
-  feed: ActivityFeed;
+  /** Tells every instance's open streams of a conversation that it has new activities. */
+  broadcast: Broadcast;
   bot: BotEndpoint;
   /** Where the bot posts its replies: this process's Bot Connector routes. */
   serviceUrl: () => string;
@@ -50,17 +57,17 @@ export class DirectLineChannel {
   constructor(private readonly deps: ChannelDeps) {}
 
   /** A new conversation and its first token: the server-side "tokens/generate". */
-  issueToken(): ConversationGrant {
+  async issueToken(): Promise<ConversationGrant> {
     const now = this.deps.now();
     // Each new chat clears out what has passed its retention, so the buffer never grows unbounded.
-    this.purge();
-    const conversation = this.deps.store.createConversation({ id: newConversationId(), userId: newUserId() }, now);
+    await this.purge();
+    const conversation = await this.deps.store.createConversation({ id: newConversationId(), userId: newUserId() }, now);
     return this.grant(conversation, now);
   }
 
   /** A fresh token for the same conversation; the old one still works until it expires. */
-  refresh(token: string | undefined): ConversationGrant {
-    return this.grant(this.authorise(token), this.deps.now());
+  async refresh(token: string | undefined): Promise<ConversationGrant> {
+    return this.grant(await this.authorise(token), this.deps.now());
   }
 
   /**
@@ -68,21 +75,21 @@ export class DirectLineChannel {
    * 401; an unknown or expired token, or another conversation's, 403; a conversation that does
    * not exist 404.
    */
-  authorise(token: string | undefined, conversationId?: string): ChannelConversation {
+  async authorise(token: string | undefined, conversationId?: string): Promise<ChannelConversation> {
     if (!token) throw new HttpError(401, 'Unauthorized', 'Send the token in an Authorization: Bearer header.');
-    const found = this.deps.store.token(hashToken(token), this.deps.now());
+    const found = await this.deps.store.token(hashToken(token), this.deps.now());
     if (found.kind === 'expired') throw new HttpError(403, 'TokenExpired', 'This token has expired: ask for a new one.');
     if (found.kind === 'unknown') throw new HttpError(403, 'Forbidden', 'This token is not valid.');
     const id = conversationId ?? found.conversationId;
-    const conversation = this.deps.store.conversation(id);
+    const conversation = await this.deps.store.conversation(id);
     if (!conversation) throw new HttpError(404, 'NotFound', 'There is no such conversation.');
     if (id !== found.conversationId) throw new HttpError(403, 'Forbidden', 'This token is for another conversation.');
     return conversation;
   }
 
   /** Seconds left on a token the client already holds (for the start and reconnect answers). */
-  secondsLeft(token: string): number {
-    const found = this.deps.store.token(hashToken(token), this.deps.now());
+  async secondsLeft(token: string): Promise<number> {
+    const found = await this.deps.store.token(hashToken(token), this.deps.now());
     return found.kind === 'valid' ? Math.max(0, Math.floor((Date.parse(found.expiresAt) - this.deps.now().getTime()) / 1000)) : 0;
   }
 
@@ -92,7 +99,7 @@ export class DirectLineChannel {
    * the chat still opens: the resident can type anyway.
    */
   async start(conversation: ChannelConversation, locale?: string): Promise<void> {
-    if (!this.deps.store.markStarted(conversation.id, this.deps.now())) return;
+    if (!(await this.deps.store.markStarted(conversation.id, this.deps.now()))) return;
     const { bot } = this.deps.settings;
     try {
       await this.deps.bot.send({
@@ -119,7 +126,7 @@ export class DirectLineChannel {
   async post(conversation: ChannelConversation, activity: ClientActivity): Promise<string> {
     const now = this.deps.now();
     const fields = Object.fromEntries(FORWARDED_FIELDS.filter((f) => activity[f] !== undefined).map((f) => [f, activity[f]]));
-    const stored = this.store(conversation.id, {
+    const stored = await this.store(conversation.id, {
       ...fields,
       channelId: CHANNEL_ID,
       conversation: { id: conversation.id },
@@ -139,15 +146,15 @@ export class DirectLineChannel {
   }
 
   /** An activity from the bot (a reply, or a proactive message such as an agent's words). */
-  fromBot(conversationId: string, activity: Record<string, unknown>): string {
-    if (!this.deps.store.conversation(conversationId)) throw new HttpError(404, 'NotFound', 'There is no such conversation on this channel.');
+  async fromBot(conversationId: string, activity: Record<string, unknown>): Promise<string> {
+    if (!(await this.deps.store.conversation(conversationId))) throw new HttpError(404, 'NotFound', 'There is no such conversation on this channel.');
     const { id: _ignored, serviceUrl: _internal, replyToId, ...rest } = activity;
     const from = (activity.from ?? {}) as Record<string, unknown>;
     // Web Chat holds back a reply for 5 seconds, waiting for the activity it answers. A proactive
     // message (an agent's words) "replies" to the made-up event botbuilder continued the
     // conversation with, which no client ever sees: keep only a replyToId the client can find.
-    const answers = typeof replyToId === 'string' && this.deps.store.hasActivity(conversationId, replyToId) ? { replyToId } : {};
-    const stored = this.store(conversationId, {
+    const answers = typeof replyToId === 'string' && (await this.deps.store.hasActivity(conversationId, replyToId)) ? { replyToId } : {};
+    const stored = await this.store(conversationId, {
       ...rest,
       ...answers,
       channelId: CHANNEL_ID,
@@ -159,27 +166,36 @@ export class DirectLineChannel {
   }
 
   /** Everything after the watermark: the polling answer and a stream's backlog. */
-  activities(conversationId: string, watermark: number): ActivitySet {
-    const list = this.deps.store.activitiesAfter(conversationId, watermark);
+  async activities(conversationId: string, watermark: number): Promise<ActivitySet> {
+    const list = await this.deps.store.activitiesAfter(conversationId, watermark);
     return { activities: list.map((s) => s.activity), watermark: String(list.at(-1)?.seq ?? watermark) };
   }
 
-  purge(): void {
-    const counts = this.deps.store.purge(this.deps.now(), this.deps.settings.retentionMs);
+  async purge(): Promise<void> {
+    const counts = await this.deps.store.purge(this.deps.now(), this.deps.settings.retentionMs);
     if (counts.conversations || counts.activities) {
       this.deps.log.info(`[directline] purged ${counts.conversations} conversations and ${counts.activities} activities past retention`);
     }
   }
 
-  private store(conversationId: string, activity: Record<string, unknown>): StoredActivity {
-    const stored = this.deps.store.append(conversationId, activity, this.deps.now());
-    this.deps.feed.publish(conversationId, stored);
+  /**
+   * Stored, then announced to every instance's streams. The activity is safe once stored: if the
+   * announcement fails, it is logged and a stream gets the activity with the next one, or when
+   * its client reconnects with its watermark; the request itself succeeds.
+   */
+  private async store(conversationId: string, activity: Record<string, unknown>): Promise<StoredActivity> {
+    const stored = await this.deps.store.append(conversationId, activity, this.deps.now());
+    try {
+      await this.deps.broadcast.publish(NEW_ACTIVITIES, conversationId);
+    } catch (err) {
+      this.deps.log.error(`[directline] could not announce activity ${String(stored.activity.id)} to open streams: ${describe(err)}`);
+    }
     return stored;
   }
 
-  private grant(conversation: ChannelConversation, now: Date): ConversationGrant {
+  private async grant(conversation: ChannelConversation, now: Date): Promise<ConversationGrant> {
     const token = newToken({ user: conversation.userId, conv: conversation.id });
-    this.deps.store.addToken(hashToken(token), conversation.id, new Date(now.getTime() + this.deps.settings.tokenLifetimeMs), now);
+    await this.deps.store.addToken(hashToken(token), conversation.id, new Date(now.getTime() + this.deps.settings.tokenLifetimeMs), now);
     return { conversationId: conversation.id, token, expires_in: Math.floor(this.deps.settings.tokenLifetimeMs / 1000) };
   }
 }

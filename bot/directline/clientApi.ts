@@ -31,7 +31,7 @@ export function mountClientApi(server: Server, deps: ClientApiDeps): void {
   const conversationParam = (req: Request) => String(req.params.conversationId);
   // No query parser is mounted on this server (other routes need none): read the raw string.
   const watermarkParam = (req: Request) => new URLSearchParams(String(req.getQuery() ?? '')).get('watermark') ?? undefined;
-  const streamUrl = (req: Request, conversationId: string, watermark: number) => `${deps.webSocketOrigin(req)}${deps.streams.streamPath(conversationId, watermark)}`;
+  const streamUrl = async (req: Request, conversationId: string, watermark: number) => `${deps.webSocketOrigin(req)}${await deps.streams.streamPath(conversationId, watermark)}`;
   const tooBig = () => new HttpError(413, 'MessageSizeTooBig', `An activity may be at most ${deps.maxActivityBytes} bytes of JSON.`);
 
   // Checked before the body is read at all, so a huge post costs nothing and gets Direct Line's
@@ -48,14 +48,14 @@ export function mountClientApi(server: Server, deps: ClientApiDeps): void {
   server.post(
     '/api/directline/token',
     route(async (_req, res) => {
-      res.send(200, channel.issueToken());
+      res.send(200, await channel.issueToken());
     }),
   );
 
   server.post(
     '/v3/directline/tokens/refresh',
     route(async (req, res) => {
-      res.send(200, channel.refresh(token(req)));
+      res.send(200, await channel.refresh(token(req)));
     }),
   );
 
@@ -65,15 +65,15 @@ export function mountClientApi(server: Server, deps: ClientApiDeps): void {
     '/v3/directline/conversations',
     route(async (req, res) => {
       const given = token(req);
-      const conversation = channel.authorise(given);
+      const conversation = await channel.authorise(given);
       const body = parseBody(startConversationSchema, req.body ?? undefined);
       const firstStart = conversation.startedAt === null;
       await channel.start(conversation, body?.locale);
       res.send(firstStart ? 201 : 200, {
         conversationId: conversation.id,
         token: given,
-        expires_in: channel.secondsLeft(given!),
-        streamUrl: streamUrl(req, conversation.id, 0),
+        expires_in: await channel.secondsLeft(given!),
+        streamUrl: await streamUrl(req, conversation.id, 0),
       });
     }),
   );
@@ -83,16 +83,21 @@ export function mountClientApi(server: Server, deps: ClientApiDeps): void {
     '/v3/directline/conversations/:conversationId',
     route(async (req, res) => {
       const given = token(req);
-      const conversation = channel.authorise(given, conversationParam(req));
+      const conversation = await channel.authorise(given, conversationParam(req));
       const watermark = parseWatermark(watermarkParam(req));
-      res.send(200, { conversationId: conversation.id, token: given, expires_in: channel.secondsLeft(given!), streamUrl: streamUrl(req, conversation.id, watermark) });
+      res.send(200, {
+        conversationId: conversation.id,
+        token: given,
+        expires_in: await channel.secondsLeft(given!),
+        streamUrl: await streamUrl(req, conversation.id, watermark),
+      });
     }),
   );
 
   server.post(
     '/v3/directline/conversations/:conversationId/activities',
     route(async (req, res) => {
-      const conversation = channel.authorise(token(req), conversationParam(req));
+      const conversation = await channel.authorise(token(req), conversationParam(req));
       // Bodies sent without a Content-Length (chunked) are measured once parsed.
       if (Buffer.byteLength(JSON.stringify(req.body ?? null)) > deps.maxActivityBytes) throw tooBig();
       const activity = parseBody(clientActivitySchema, req.body);
@@ -103,8 +108,8 @@ export function mountClientApi(server: Server, deps: ClientApiDeps): void {
   server.get(
     '/v3/directline/conversations/:conversationId/activities',
     route(async (req, res) => {
-      const conversation = channel.authorise(token(req), conversationParam(req));
-      res.send(200, channel.activities(conversation.id, parseWatermark(watermarkParam(req))));
+      const conversation = await channel.authorise(token(req), conversationParam(req));
+      res.send(200, await channel.activities(conversation.id, parseWatermark(watermarkParam(req))));
     }),
   );
 }

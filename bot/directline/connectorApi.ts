@@ -16,9 +16,9 @@ import { botActivitySchema } from './schemas';
  */
 export function mountConnectorApi(server: Server, deps: { channel: DirectLineChannel; log: Pick<Console, 'error'> }): void {
   const route = routeWith(deps.log);
-  const receive = (req: Request, res: Response, replyToId?: string) => {
+  const receive = async (req: Request, res: Response, replyToId?: string) => {
     const activity = parseBody(botActivitySchema, req.body);
-    const id = deps.channel.fromBot(String(req.params.conversationId), { ...activity, ...(replyToId && { replyToId }) });
+    const id = await deps.channel.fromBot(String(req.params.conversationId), { ...activity, ...(replyToId && { replyToId }) });
     res.send(200, { id });
   };
 

@@ -1,13 +1,12 @@
 import type { Server } from 'restify';
-import type { Db } from '../db';
+import type { Broadcast, Sql } from '../db';
 import { httpBotEndpoint } from './botEndpoint';
 import { DirectLineChannel } from './channel';
 import { mountClientApi } from './clientApi';
 import { mountConnectorApi } from './connectorApi';
-import { ActivityFeed } from './feed';
 import { webSocketOrigin } from './origin';
 import { reshapeRestifyErrors } from './respond';
-import { SqliteChannelStore } from './store';
+import { SqlChannelStore } from './store';
 import { StreamHub } from './stream';
 
 /**
@@ -17,7 +16,9 @@ import { StreamHub } from './stream';
  */
 
 export interface LocalDirectLineOptions {
-  db: Db;
+  sql: Sql;
+  /** New activities announced to every instance's streams (one process: a LocalBroadcast). */
+  broadcast: Broadcast;
   /** This server's own address once it listens (`http://localhost:3978`): the bot's endpoint and serviceUrl. */
   selfUrl: () => string;
   /** The address residents' browsers use, when a proxy sits in front; else the request's Host. */
@@ -25,50 +26,53 @@ export interface LocalDirectLineOptions {
   tokenLifetimeMs: number;
   retentionMs: number;
   maxActivityBytes: number;
+  /** Settles when the database's tables exist (the app's migrations); the first purge waits for it. */
+  ready: Promise<void>;
   now: () => Date;
   log: Pick<Console, 'info' | 'error'>;
 }
 
 export interface MountedChannel {
-  close(): void;
+  close(): Promise<void>;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
 
 export function mountLocalDirectLine(server: Server, options: LocalDirectLineOptions): MountedChannel {
   const { now, log } = options;
-  const store = new SqliteChannelStore(options.db);
-  const feed = new ActivityFeed();
+  const store = new SqlChannelStore(options.sql);
+  const { broadcast } = options;
   const channel = new DirectLineChannel({
     store,
-    feed,
+    broadcast,
     bot: httpBotEndpoint(() => `${options.selfUrl()}/api/messages`),
     serviceUrl: () => `${options.selfUrl()}/`,
     now,
     log,
     settings: { tokenLifetimeMs: options.tokenLifetimeMs, retentionMs: options.retentionMs, bot: { id: 'parley', name: 'Parley' } },
   });
-  const streams = new StreamHub({ channel, feed, now, log });
+  const streams = new StreamHub({ channel, store, broadcast, now, log });
   streams.attach(server.server);
 
   mountClientApi(server, { channel, streams, maxActivityBytes: options.maxActivityBytes, webSocketOrigin: (req) => webSocketOrigin(req.headers.host, options.publicUrl) ?? `ws://${new URL(options.selfUrl()).host}`, log });
   mountConnectorApi(server, { channel, log });
   reshapeRestifyErrors(server, (path) => path.startsWith('/v3/') || path === '/api/directline/token');
 
-  channel.purge();
-  const purging = setInterval(() => {
-    try {
-      channel.purge();
-    } catch (err) {
-      log.error(`[directline] purge failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }, HOUR_MS);
+  let purged: Promise<void> = Promise.resolve();
+  const purge = () => {
+    purged = channel.purge().catch((err: unknown) => log.error(`[directline] purge failed: ${err instanceof Error ? err.message : String(err)}`));
+  };
+  // The tables exist only once the app's migrations have run (a failure there is listen()'s to report).
+  void options.ready.then(purge, () => undefined);
+  const purging = setInterval(purge, HOUR_MS);
   purging.unref();
 
   return {
-    close() {
+    async close() {
       clearInterval(purging);
       streams.close();
+      // A purge in progress finishes before the database closes.
+      await purged;
     },
   };
 }

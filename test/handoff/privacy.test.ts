@@ -1,35 +1,34 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { openDatabase, type Db } from '../../bot/db';
-import { SqliteChannelStore } from '../../bot/directline/store';
-import { SqliteStorage } from '../../bot/stateStorage';
+import { openDatabase, SqliteBackend, type Backend, type Db } from '../../bot/db';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
-import { privacyFor } from '../../handoff/privacy';
+import { eraseConversation, purgePersonalData } from '../../handoff/privacy';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
 import { startApp, testConfig, withDatabase } from '../app';
+import { forEachBackend, withSearchPath } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
+import { askerOf, everything, privacyTables, seedConversation } from './privacyTables';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 const root = path.resolve(__dirname, '..', '..');
 
 /** Every row of every table, as text: what an erased conversation must not appear in. */
-function everything(db: Db): Map<string, string> {
+function everythingIn(db: Db): Map<string, string> {
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
   return new Map(tables.map(({ name }) => [name, JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())]));
 }
 
-function script(name: 'purge' | 'erase', args: string[], dataDir: string) {
-  const run = spawnSync('node', ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB },
-  });
+/** Runs a script on the SQLite file in `dataDir`, or on PostgreSQL when `databaseUrl` is given. */
+function script(name: 'purge' | 'erase', args: string[], dataDir: string, databaseUrl?: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DOTENV_CONFIG_QUIET: 'true', PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB };
+  delete env.DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const run = spawnSync('node', ['--import', 'tsx', `scripts/${name}.ts`, ...args], { cwd: root, encoding: 'utf8', env });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -89,7 +88,7 @@ describe('npm run erase, after a real conversation over HTTP', () => {
       // An officer's live message on the resident's escalation.
       const [escalation] = new SqliteEscalationQueue(db).idsFor('erase-me');
       new SqliteLiveMessageStore(db).add({ escalationId: escalation!, author: 'agent', agentId: '1', text: 'livemarker reply' }, wednesday);
-      const all = everything(db);
+      const all = everythingIn(db);
       for (const table of ['transcript_activities', 'escalations', 'bot_state']) expect(all.get(table)).toContain('erase-me');
       expect(all.get('live_messages')).toContain('livemarker');
       expect(all.get('left_messages')).toContain('erase.me@example.org');
@@ -108,12 +107,12 @@ describe('npm run erase, after a real conversation over HTTP', () => {
     expect(script('erase', ['--conversation', webChatId], config.dataDir)).toMatchObject({ status: 0, stdout: expect.stringContaining(`Erased conversation ${webChatId}`) });
 
     withDatabase(config, (db) => {
-      for (const [table, rows] of everything(db)) {
+      for (const [table, rows] of everythingIn(db)) {
         for (const trace of ['erase-me', 'erasemarker', 'erase.me@example.org', 'livemarker', webChatId, 'webmarker', 'web-resident']) {
           expect([table, rows.includes(trace)]).toEqual([table, false]);
         }
       }
-      const all = everything(db);
+      const all = everythingIn(db);
       expect(all.get('transcript_activities')).toContain('keep-me');
       expect(all.get('knowledge_gaps')).toContain('keepmarker');
     });
@@ -125,77 +124,116 @@ describe('npm run erase, after a real conversation over HTTP', () => {
   });
 });
 
-describe('retention: purge', () => {
+/** How a script reaches the backend's database: its data folder (SQLite) or its URL (PostgreSQL, this test's schema). */
+async function whereIs(backend: Backend): Promise<{ dataDir: string; databaseUrl?: string }> {
+  if (backend instanceof SqliteBackend) return { dataDir: path.dirname(backend.db.name) };
+  const { schema } = (await backend.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
+  return { dataDir: path.dirname(tempDbFile()), databaseUrl: withSearchPath(process.env.PARLEY_TEST_DATABASE_URL!, schema) };
+}
+
+forEachBackend('privacy: erasure', (fresh) => {
+  const at = new Date('2026-11-20T10:00:00Z');
+  const traces = (id: string) => [id, `${id}-words`, `${id}@example.org`, `r-${id}`, askerOf(id)];
+
+  it('removes a conversation from every table (found by listing the tables), and nothing of anyone else', async () => {
+    const { sql } = await fresh();
+    await privacyTables(sql);
+    await seedConversation(sql, { n: 1, conversationId: 'erase-me', at, status: 'message', answeredAt: at });
+    await seedConversation(sql, { n: 2, conversationId: 'keep-me', at, status: 'closed' });
+    const before = await everything(sql);
+    const seeded = ['transcript_activities', 'escalations', 'live_messages', 'left_messages', 'message_deliveries', 'bot_state', 'knowledge_gaps', 'directline_conversations', 'directline_activities'];
+    for (const table of seeded) expect([table, traces('erase-me').some((t) => before.get(table)?.includes(t))]).toEqual([table, true]);
+
+    expect(await eraseConversation(sql, 'erase-me')).toEqual({
+      transcriptActivities: 2,
+      escalations: 1,
+      liveMessages: 1,
+      leftMessages: 1,
+      botStates: 2,
+      channelActivities: 1,
+      gaps: 1,
+    });
+    const after = await everything(sql);
+    for (const [table, rows] of after) {
+      for (const trace of traces('erase-me')) expect([table, trace, rows.includes(trace)]).toEqual([table, trace, false]);
+    }
+    for (const table of seeded) expect([table, after.get(table)?.includes('keep-me')]).toEqual([table, true]);
+    expect(await eraseConversation(sql, 'erase-me')).toEqual({ transcriptActivities: 0, escalations: 0, liveMessages: 0, leftMessages: 0, botStates: 0, channelActivities: 0, gaps: 0 });
+  });
+
+  it('npm run erase does the same on the database the settings name', async () => {
+    const backend = await fresh();
+    await privacyTables(backend.sql);
+    await seedConversation(backend.sql, { n: 1, conversationId: 'erase-me', at, status: 'active' });
+    const where = await whereIs(backend);
+    const run = script('erase', ['--conversation', 'erase-me', '--json'], where.dataDir, where.databaseUrl);
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ escalations: 1, transcriptActivities: 2, channelActivities: 1 });
+    const all = [...(await everything(backend.sql)).values()].join('');
+    expect(traces('erase-me').filter((t) => all.includes(t))).toEqual([]);
+  });
+});
+
+forEachBackend('privacy: retention', (fresh) => {
   const now = new Date('2026-11-25T10:00:00Z');
   const old = new Date('2026-10-01T10:00:00Z');
   const recent = new Date('2026-11-24T10:00:00Z');
 
-  function seeded() {
-    const file = tempDbFile();
-    const db = openDatabase(file);
-    const transcripts = new SqliteTranscriptStore(db);
-    const queue = new SqliteEscalationQueue(db);
-    const live = new SqliteLiveMessageStore(db);
-    const left = new SqliteLeftMessageStore(db);
-    const state = new SqliteStorage(db, () => old);
-    const channel = new SqliteChannelStore(db);
-    const activity = (conversation: string, at: Date, text: string) =>
-      transcripts.logActivity({ type: 'message', text, timestamp: at, channelId: 'test', conversation: { id: conversation }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as never);
-    return { file, db, transcripts, queue, live, left, state, channel, activity };
+  async function seeded(sql: Backend['sql']) {
+    await privacyTables(sql);
+    await seedConversation(sql, { n: 1, conversationId: 'old-closed', at: old, status: 'closed' });
+    await seedConversation(sql, { n: 2, conversationId: 'old-open', at: old, status: 'active' });
+    await seedConversation(sql, { n: 3, conversationId: 'old-answered', at: old, status: 'message', answeredAt: old });
+    await seedConversation(sql, { n: 4, conversationId: 'recent', at: recent, status: 'closed' });
   }
 
-  it('npm run purge removes what is older than the period; an open chat keeps its thread', async () => {
-    const s = seeded();
-    await s.activity('old-chat', old, 'oldmarker');
-    await s.activity('new-chat', recent, 'newmarker');
-    const closed = s.queue.enqueue({ conversationId: 'old-chat', reference: { channelId: 'test', user: { id: 'r' } }, department: 'waste', priority: 'normal', reason: 'asked', summary: 'oldsummary' }, old).escalation;
-    s.live.add({ escalationId: closed.id, author: 'resident', text: 'oldlive' }, old);
-    s.queue.close(closed.id, 'closed-by-agent', old);
-    const open = s.queue.enqueue({ conversationId: 'new-chat', reference: { channelId: 'test' }, department: 'waste', priority: 'normal', reason: 'asked' }, old).escalation;
-    s.live.add({ escalationId: open.id, author: 'resident', text: 'openlive' }, old);
-    const message = s.queue.leaveMessage({ conversationId: 'msg-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, old);
-    s.left.add({ escalationId: message.id, question: 'q', contact: { kind: 'email', value: 'old@example.org' }, replyBy: old, deliveries: [{ channel: 'email', payload: { to: 'old@example.org' } }] }, old);
-    s.left.answer(message.id, '1', 'done', old);
-    const [delivery] = s.left.deliveries([message.id]).get(message.id)!;
-    s.left.markDelivered(delivery!.id, old);
-    await s.state.write({ 'test/conversations/old-chat/': { step: 1 } });
-    s.channel.createConversation({ id: 'dl-old', userId: 'u' }, old);
-    s.channel.append('dl-old', { type: 'message', text: 'oldweb' }, old);
-    s.db.close();
-
-    const run = script('purge', ['--older-than', '30', '--json'], path.dirname(s.file));
-    expect(run.status).toBe(0);
-    // The script runs on the real clock, so only what is old on any day it runs is checked here;
-    // keeping what is within the period is checked at a fixed date below.
-    const db = openDatabase(s.file);
-    try {
-      const all = everything(db);
-      expect(all.get('transcript_activities')).not.toContain('oldmarker');
-      expect(all.get('live_messages')).not.toContain('oldlive');
-      // An open chat keeps its thread, however old.
-      expect(all.get('live_messages')).toContain('openlive');
-      expect(all.get('escalations')).not.toContain('oldsummary');
-      expect(all.get('left_messages')).not.toContain('old@example.org');
-      expect(all.get('message_deliveries')).toBe('[]');
-      expect(all.get('bot_state')).toBe('[]');
-      expect(all.get('directline_activities')).not.toContain('oldweb');
-    } finally {
-      db.close();
-    }
+  it('removes what is older than the period and keeps what is within it; an open chat keeps its thread', async () => {
+    const { sql } = await fresh();
+    await seeded(sql);
+    expect(await purgePersonalData(sql, now, 30)).toEqual({
+      transcriptActivities: 6,
+      liveMessages: 1,
+      escalationsForgotten: 1,
+      contactsForgotten: 1,
+      botStates: 6,
+      channelConversations: 3,
+      channelActivities: 0,
+    });
+    const all = await everything(sql);
+    expect(all.get('transcript_activities')).not.toMatch(/old-/);
+    expect(all.get('transcript_activities')).toContain('recent-words');
+    const live = await sql.all<{ text: string }>('SELECT text FROM live_messages ORDER BY id');
+    expect(live.map((m) => m.text)).toEqual(['old-open-words', 'old-answered-words', 'recent-words']);
+    const escalations = await sql.all<{ id: number; reference: string; summary: string | null }>('SELECT id, reference, summary FROM escalations ORDER BY id');
+    expect(escalations[0]).toEqual({ id: 1, reference: '{}', summary: null });
+    expect(escalations[3]!.summary).toBe('recent-words');
+    const contacts = await sql.all<{ contact_value: string }>('SELECT contact_value FROM left_messages ORDER BY escalation_id');
+    expect(contacts.map((c) => c.contact_value)).toEqual(['old-closed@example.org', 'old-open@example.org', '[removed]', 'recent@example.org']);
+    expect(all.get('message_deliveries')).not.toContain('old-answered@example.org');
+    expect(all.get('bot_state')).not.toMatch(/old-/);
+    expect(all.get('directline_activities')).not.toMatch(/old-/);
+    expect(all.get('directline_activities')).toContain('recent-words');
+    await expect(purgePersonalData(sql, now, 0)).rejects.toThrow(RangeError);
   });
 
-  it('keeps data within the period (the same store, purged at a chosen date)', async () => {
-    const s = seeded();
-    await s.activity('old-chat', old, 'oldmarker');
-    await s.activity('new-chat', recent, 'newmarker');
-    const counts = privacyFor(s.db, { timeZone: 'Europe/London' }).purge(now, 30);
-    expect(counts.transcriptActivities).toBe(1);
-    const rows = everything(s.db).get('transcript_activities');
-    expect(rows).toContain('newmarker');
-    expect(rows).not.toContain('oldmarker');
-    s.db.close();
+  it('npm run purge does it on the database the settings name', async () => {
+    const backend = await fresh();
+    await seeded(backend.sql);
+    const where = await whereIs(backend);
+    const run = script('purge', ['--older-than', '30', '--json'], where.dataDir, where.databaseUrl);
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    // The script runs on the real clock, so only what is old on any day it runs is checked here.
+    expect(JSON.parse(run.stdout)).toMatchObject({ liveMessages: 1, escalationsForgotten: 1, contactsForgotten: 1 });
+    const all = await everything(backend.sql);
+    expect(all.get('transcript_activities')).not.toMatch(/old-/);
+    expect(all.get('live_messages')).toContain('old-open-words');
   });
+});
 
+describe('retention: purge', () => {
+  const now = new Date('2026-11-25T10:00:00Z');
+  const old = new Date('2026-10-01T10:00:00Z');
+  const recent = new Date('2026-11-24T10:00:00Z');
   it('the app purges at start (then daily) when PARLEY_RETENTION_DAYS is set', async () => {
     const config = testConfig({ PARLEY_RETENTION_DAYS: '30' });
     const db = openDatabase(config.databaseFile);
@@ -206,7 +244,7 @@ describe('retention: purge', () => {
     db.close();
     const { app } = await startApp(config, { now: () => now });
     await app.close();
-    const rows = withDatabase(config, (db) => everything(db).get('transcript_activities'));
+    const rows = withDatabase(config, (db) => everythingIn(db).get('transcript_activities'));
     expect(rows).toContain('new-chat');
     expect(rows).not.toContain('old-chat');
   });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { openDatabase } from '../../../bot/db';
 import type { App } from '../../../bot/index';
 import WebSocket from 'ws';
-import { startApp, testConfig } from '../../app';
+import { startApp, testConfig, withSql } from '../../app';
 import { connect, post, userIdIn, type AjaxError, type Client, type Received } from './directLineClient';
 
 // Wednesday 25 November 2026, 10:00 in London; moved forward by the expiry and retention tests.
@@ -43,12 +42,11 @@ describe('the web channel, driven by the official Direct Line client', () => {
   let app: App;
   let url: string;
   let domain: string;
-  let databaseFile: string;
+  let config: ReturnType<typeof testConfig>;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    const config = testConfig({ PARLEY_WEBCHAT_MAX_MESSAGE_BYTES: '4096' });
-    databaseFile = config.databaseFile;
+    config = testConfig({ PARLEY_WEBCHAT_MAX_MESSAGE_BYTES: '4096' });
     ({ app, url } = await startApp(config, { now: () => clock }));
     domain = `${url}/v3/directline`;
   });
@@ -85,9 +83,7 @@ describe('the web channel, driven by the official Direct Line client', () => {
     const grant = await newToken();
     expect(grant).toEqual({ conversationId: expect.stringMatching(/^[\w-]{22}$/), token: expect.any(String), expires_in: 1800 });
     expect(userIdIn(grant.token)).toMatch(/^dl_[\w-]{16}$/);
-    const db = openDatabase(databaseFile);
-    const rows = db.prepare('SELECT token_hash FROM directline_tokens WHERE conversation_id = ?').all(grant.conversationId) as { token_hash: string }[];
-    db.close();
+    const rows = await withSql(config, (sql) => sql.all('SELECT token_hash FROM directline_tokens WHERE conversation_id = ?', [grant.conversationId]));
     expect(rows).toEqual([{ token_hash: createHash('sha256').update(grant.token).digest('hex') }]);
   });
 
@@ -287,10 +283,11 @@ describe('the web channel, driven by the official Direct Line client', () => {
     clock = new Date(clock.getTime() + 25 * 3_600_000);
     // Each new conversation purges what has passed its retention.
     const fresh = await newToken();
-    const db = openDatabase(databaseFile);
-    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE conversation_id = ?`).get(grant.conversationId) as { n: number }).n;
-    expect([count('directline_activities'), count('directline_tokens')]).toEqual([0, 0]);
-    db.close();
+    const counts = await withSql(config, async (sql) => {
+      const count = async (table: string) => (await sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE conversation_id = ?`, [grant.conversationId]))!.n;
+      return [await count('directline_activities'), await count('directline_tokens')];
+    });
+    expect(counts).toEqual([0, 0]);
     expect((await call('GET', `/v3/directline/conversations/${grant.conversationId}/activities`, fresh.token)).status).toBe(404);
     expect((await call('GET', `/v3/directline/conversations/${fresh.conversationId}/activities`, fresh.token)).status).toBe(200);
   });
