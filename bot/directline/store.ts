@@ -140,6 +140,9 @@ const POSTGRES_MIGRATIONS = [
 
 export const DIRECTLINE_SCHEMA: StoreSchema = { store: 'directline', sqlite: SQLITE_MIGRATIONS, postgres: POSTGRES_MIGRATIONS };
 
+/** The most activities one read returns (a poll, a stream's push); a client reads on from the watermark. */
+export const ACTIVITY_PAGE = 500;
+
 /** Direct Line's own shape of activity ids: the conversation, a bar, the sequence padded to 7. */
 export const activityId = (conversationId: string, seq: number) => `${conversationId}|${String(seq).padStart(7, '0')}`;
 
@@ -220,7 +223,7 @@ export class SqlChannelStore implements ChannelStore {
     return (await this.sql.get('SELECT 1 AS one FROM directline_activities WHERE seq = ? AND conversation_id = ?', [seq, conversationId])) !== undefined;
   }
 
-  async activitiesAfter(conversationId: string, watermark: number, limit = 500): Promise<StoredActivity[]> {
+  async activitiesAfter(conversationId: string, watermark: number, limit = ACTIVITY_PAGE): Promise<StoredActivity[]> {
     const rows = await this.sql.all<{ seq: number; activity: string }>(
       'SELECT seq, activity FROM directline_activities WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       [conversationId, watermark, limit],

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Broadcast } from '../db/broadcast';
 import { NEW_ACTIVITIES, type DirectLineChannel } from './channel';
-import type { ChannelStore, StreamTicket } from './store';
+import { ACTIVITY_PAGE, type ChannelStore, type StreamTicket } from './store';
 import { hashToken } from './tokens';
 
 /**
@@ -117,6 +117,8 @@ export class StreamHub {
         if (set.activities.length === 0 || reader.ws.readyState !== reader.ws.OPEN) return;
         reader.sent = Number(set.watermark);
         reader.ws.send(JSON.stringify(set));
+        // A full page may not be all: read on.
+        if (set.activities.length >= ACTIVITY_PAGE) reader.again = true;
       })
       .catch((err: unknown) => this.deps.log.error(`[directline] reading conversation ${conversationId} for its stream: ${describe(err)}`))
       .finally(() => {
