@@ -60,7 +60,9 @@ export class DirectLineChannel {
   async issueToken(): Promise<ConversationGrant> {
     const now = this.deps.now();
     // Each new chat clears out what has passed its retention, so the buffer never grows unbounded.
-    await this.purge();
+    // A purge that fails (on PostgreSQL, two instances' purges can deadlock and one is cancelled)
+    // must not cost the resident their chat: the next one, or the hourly one, catches up.
+    await this.purge().catch((err: unknown) => this.deps.log.error(`[directline] purge before a new conversation failed: ${describe(err)}`));
     const conversation = await this.deps.store.createConversation({ id: newConversationId(), userId: newUserId() }, now);
     return this.grant(conversation, now);
   }

@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { openDatabase, SqliteBackend, type Backend, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Backend } from '../../bot/db';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { eraseConversation, purgePersonalData } from '../../handoff/privacy';
-import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { forEachBackend, withSearchPath } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
@@ -16,12 +14,6 @@ import { askerOf, everything, privacyTables, seedConversation } from './privacyT
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/** Every row of every table, as text: what an erased conversation must not appear in. */
-function everythingIn(db: Db): Map<string, string> {
-  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
-  return new Map(tables.map(({ name }) => [name, JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())]));
-}
 
 /** Runs a script on the SQLite file in `dataDir`, or on PostgreSQL when `databaseUrl` is given. */
 function script(name: 'purge' | 'erase', args: string[], dataDir: string, databaseUrl?: string) {
@@ -83,21 +75,24 @@ describe('npm run erase, after a real conversation over HTTP', () => {
     await channel.close();
   });
 
-  it('finds the conversation in every store first, so the erasure below is not vacuous', () => {
-    withDatabase(config, (db) => {
+  it('finds the conversation in every store first, so the erasure below is not vacuous', async () => {
+    const all = await withSql(config, async (sql) => {
       // An officer's live message on the resident's escalation.
-      const [escalation] = new SqliteEscalationQueue(db).idsFor('erase-me');
-      new SqliteLiveMessageStore(db).add({ escalationId: escalation!, author: 'agent', agentId: '1', text: 'livemarker reply' }, wednesday);
-      const all = everythingIn(db);
-      for (const table of ['transcript_activities', 'escalations', 'bot_state']) expect(all.get(table)).toContain('erase-me');
-      expect(all.get('live_messages')).toContain('livemarker');
-      expect(all.get('left_messages')).toContain('erase.me@example.org');
-      expect(all.get('directline_activities')).toContain('webmarker');
-      expect(all.get('knowledge_gaps')).toContain('erasemarker');
+      const escalation = await sql.get<{ id: number }>('SELECT id FROM escalations WHERE conversation_id = ?', ['erase-me']);
+      await sql.run("INSERT INTO live_messages (escalation_id, author, agent_id, text, sent_at) VALUES (?, 'agent', '1', 'livemarker reply', ?)", [
+        escalation!.id,
+        wednesday.toISOString(),
+      ]);
+      return everything(sql);
     });
+    for (const table of ['transcript_activities', 'escalations', 'bot_state']) expect(all.get(table)).toContain('erase-me');
+    expect(all.get('live_messages')).toContain('livemarker');
+    expect(all.get('left_messages')).toContain('erase.me@example.org');
+    expect(all.get('directline_activities')).toContain('webmarker');
+    expect(all.get('knowledge_gaps')).toContain('erasemarker');
   });
 
-  it('removes the conversation, its text and its contact details from every table, and nothing of anyone else', () => {
+  it('removes the conversation, its text and its contact details from every table, and nothing of anyone else', async () => {
     const first = script('erase', ['--conversation', 'erase-me', '--json'], config.dataDir);
     expect(first.status).toBe(0);
     const counts = JSON.parse(first.stdout) as Record<string, number>;
@@ -106,16 +101,14 @@ describe('npm run erase, after a real conversation over HTTP', () => {
     expect(counts.botStates).toBeGreaterThanOrEqual(1);
     expect(script('erase', ['--conversation', webChatId], config.dataDir)).toMatchObject({ status: 0, stdout: expect.stringContaining(`Erased conversation ${webChatId}`) });
 
-    withDatabase(config, (db) => {
-      for (const [table, rows] of everythingIn(db)) {
-        for (const trace of ['erase-me', 'erasemarker', 'erase.me@example.org', 'livemarker', webChatId, 'webmarker', 'web-resident']) {
-          expect([table, rows.includes(trace)]).toEqual([table, false]);
-        }
+    const all = await withSql(config, everything);
+    for (const [table, rows] of all) {
+      for (const trace of ['erase-me', 'erasemarker', 'erase.me@example.org', 'livemarker', webChatId, 'webmarker', 'web-resident']) {
+        expect([table, rows.includes(trace)]).toEqual([table, false]);
       }
-      const all = everythingIn(db);
-      expect(all.get('transcript_activities')).toContain('keep-me');
-      expect(all.get('knowledge_gaps')).toContain('keepmarker');
-    });
+    }
+    expect(all.get('transcript_activities')).toContain('keep-me');
+    expect(all.get('knowledge_gaps')).toContain('keepmarker');
   });
 
   it('says when there was nothing to erase, and refuses a missing id', () => {
@@ -244,7 +237,7 @@ describe('retention: purge', () => {
     db.close();
     const { app } = await startApp(config, { now: () => now });
     await app.close();
-    const rows = withDatabase(config, (db) => everythingIn(db).get('transcript_activities'));
+    const rows = (await withSql(config, everything)).get('transcript_activities');
     expect(rows).toContain('new-chat');
     expect(rows).not.toContain('old-chat');
   });
