@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { openDatabase, SqliteBackend, type Backend } from '../../bot/db';
+import { SqliteBackend, type Backend } from '../../bot/db';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { eraseConversation, purgePersonalData } from '../../handoff/privacy';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
 import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { forEachBackend, withSearchPath } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
@@ -229,12 +228,17 @@ describe('retention: purge', () => {
   const recent = new Date('2026-11-24T10:00:00Z');
   it('the app purges at start (then daily) when PARLEY_RETENTION_DAYS is set', async () => {
     const config = testConfig({ PARLEY_RETENTION_DAYS: '30' });
-    const db = openDatabase(config.databaseFile);
-    const transcripts = new SqliteTranscriptStore(db);
-    for (const [id, at] of [['old-chat', old], ['new-chat', recent]] as const) {
-      await transcripts.logActivity({ type: 'message', text: id, timestamp: at, channelId: 'test', conversation: { id }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as never);
-    }
-    db.close();
+    // A first start makes the tables; then an old and a recent activity, put in by plain SQL.
+    await (await startApp(config, { now: () => now })).app.close();
+    await withSql(config, async (sql) => {
+      for (const [id, at] of [['old-chat', old], ['new-chat', recent]] as const) {
+        await sql.run("INSERT INTO transcript_activities (channel_id, conversation_id, timestamp, from_id, from_role, doc) VALUES ('test', ?, ?, 'r', 'user', ?)", [
+          id,
+          at.toISOString(),
+          JSON.stringify({ type: 'message', text: id }),
+        ]);
+      }
+    });
     const { app } = await startApp(config, { now: () => now });
     await app.close();
     const rows = (await withSql(config, everything)).get('transcript_activities');
