@@ -274,8 +274,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   }, SWEEP_EVERY_MS);
   // The sweep alone must not keep the process (or a test) alive.
   sweeper.unref();
-  // A resident who leaves the queue with "cancel" moves everyone behind them up: tell them.
-  events.subscribe((e) => {
+  // A resident who leaves the queue with "cancel" moves everyone behind them up: tell them (once,
+  // from the instance where they cancelled).
+  events.subscribeLocal((e) => {
     if (e.type !== 'closed' || e.because !== 'cancelled-by-resident') return;
     consoleApi.announcePositions(e.department).catch((err: unknown) => log.error(`[queue] announcing places after a cancel: ${String(err)}`));
   });

@@ -21,6 +21,25 @@ export function forEachBackend(title: string, define: (fresh: FreshBackend, dial
   describePg(`${title} (PostgreSQL${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
 }
 
+/**
+ * Tests of what several instances on one PostgreSQL database do: `fresh()` is a new schema, and
+ * `another(backend)` a second instance (its own pool and listener) on the same one.
+ */
+export function describeInstances(title: string, define: (fresh: () => Promise<PostgresBackend>, another: (b: PostgresBackend) => Promise<PostgresBackend>) => void): void {
+  const url = process.env.PARLEY_TEST_DATABASE_URL;
+  (url ? describe : describe.skip)(`${title} (PostgreSQL, several instances${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => {
+    const opened: PostgresBackend[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((b) => b.close()));
+    });
+    const keep = (b: PostgresBackend) => (opened.push(b), b);
+    define(
+      async () => keep(await freshPostgres(url!)),
+      async (b) => keep(new PostgresBackend(b.url, silent)),
+    );
+  });
+}
+
 /** A backend on a new, empty PostgreSQL schema of the test server. */
 export async function freshPostgres(url: string, log: Pick<Console, 'error'> = silent): Promise<PostgresBackend> {
   const schema = `t_${randomUUID().replace(/-/g, '')}`;
