@@ -107,6 +107,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every store's tables before anything reads them: on SQLite this transaction opens before
   // createApp returns, so any statement issued meanwhile waits for it.
   const ready = migrateAll(backend.sql);
+  /** Set when shutdown begins: /readyz answers 503 from then on. */
+  let stopping = false;
   // listen() awaits it and so reports a failure; this only stops Node calling it unhandled first.
   ready.catch(() => undefined);
   const storage = new SqliteStorage(db, now);
@@ -232,6 +234,14 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     adapter,
     bot,
     health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
+    readiness: async () => {
+      if (stopping) throw new Error('shutting down');
+      await ready;
+      await backend.ping().catch((err: Error) => {
+        throw new Error(`the database does not answer: ${err.message}`);
+      });
+      return { database: backend.label.split(' ')[0], knowledgeVersion: reloader.status().version };
+    },
     rateLimits: { perConversation: config.PARLEY_RATE_PER_CONVERSATION, perAddress: config.PARLEY_RATE_PER_ADDRESS },
   });
 
@@ -394,6 +404,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     deliverLeftMessages: () => deliveries.runDue(now()),
     close: () =>
       new Promise((resolve) => {
+        stopping = true;
         clearInterval(sweeper);
         clearInterval(purger);
         reloader.close();
