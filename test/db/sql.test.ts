@@ -22,8 +22,13 @@ describe('backends', () => {
       const backend = await fresh();
       let release!: () => void;
       const holding = new Promise<void>((resolve) => (release = resolve));
-      const first = backend.exclusively('sweep', () => holding);
-      await new Promise((r) => setTimeout(r, 50));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const first = backend.exclusively('sweep', async () => {
+        started();
+        await holding;
+      });
+      await running;
       const second = await backend.exclusively('sweep', async () => undefined);
       release();
       expect(await first).toBe(true);
