@@ -31,9 +31,13 @@ interface ProbeRun {
 /** Runs the probes in a child jest with `env` on top of this process's environment, less the run's own server. */
 function runProbes(env: Record<string, string>): Promise<ProbeRun> {
   const out = tempDir('parley-probe-');
+  // Transpiling without type-checking: the probes are type-checked with the rest by tsc, and a
+  // child jest that checks types from a cold cache takes most of a minute on a busy machine.
+  const tsconfig = path.join(out, 'tsconfig.json');
+  fs.writeFileSync(tsconfig, JSON.stringify({ extends: path.join(REPO, 'tsconfig.json'), compilerOptions: { isolatedModules: true } }));
   const config = {
     rootDir: REPO,
-    preset: 'ts-jest',
+    transform: { '^.+\\.ts$': ['ts-jest', { tsconfig }] },
     testEnvironment: 'node',
     roots: ['<rootDir>/test/fixtures/postgres-setup'],
     testMatch: ['**/*.probe.ts'],
@@ -113,6 +117,13 @@ describe('the global PostgreSQL setup', () => {
     const run = await runProbes({ PARLEY_TEST_POSTGRES: 'required', PG_BIN: empty });
     expect(run.code).toBe(1);
     expect(run.output).toContain(`PARLEY_TEST_POSTGRES=required, but PostgreSQL cannot run: PG_BIN is ${empty}, but that folder does not have all of initdb, pg_ctl, postgres.`);
+    expect(statuses(run)).toEqual([]);
+  });
+
+  it('refuses a PARLEY_TEST_POSTGRES it does not know rather than guessing', async () => {
+    const run = await runProbes({ PARLEY_TEST_POSTGRES: 'yes' });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('PARLEY_TEST_POSTGRES must be "required", "off" or unset (got "yes").');
     expect(statuses(run)).toEqual([]);
   });
 
