@@ -252,7 +252,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     messages: liveMessages,
     // Proactive: the agent's reply goes out through the adapter to the resident's own channel.
     sendToResident: (reference, message) =>
-      adapter.continueConversationAsync(config.MicrosoftAppId, reference as Partial<ConversationReference>, async (context) => {
+      adapter.continueConversationAsync(config.MicrosoftAppId, fromThisInstance(reference as Partial<ConversationReference>), async (context) => {
         await context.sendActivity(message);
       }),
     waitMinutes: (department, position) => desk.waitFor(department, position, now()),
@@ -342,6 +342,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // to /api/messages as Azure would and takes the bot's replies at serviceUrl (this server).
   // With an app id, Azure's Direct Line is the channel: only the page's token endpoint is here.
   let selfUrl = `http://${config.HOST}:${config.PORT}`;
+  // The resident's reference names the instance they were on when they escalated; with several
+  // instances the officer may reply from another, and that one may since have stopped. In local
+  // mode the web channel's Connector routes are on every instance and its activities in the shared
+  // database, so a proactive reply is posted to this instance instead.
+  const fromThisInstance = (reference: Partial<ConversationReference>): Partial<ConversationReference> =>
+    config.localMode && reference.channelId === 'directline' ? { ...reference, serviceUrl: `${selfUrl}/` } : reference;
   const webChannel = config.localMode
     ? mountLocalDirectLine(server, {
         db,
