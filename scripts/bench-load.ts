@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { UsageError } from './cli';
 import { watchCpu, type CpuShares } from './bench/loadCpu';
-import { databaseUrlSchema, freshSchema, localPostmaster, redactedUrl, type RunSchema } from './bench/loadDatabase';
+import { BenchDatabaseError, databaseUrlSchema, freshSchema, localPostmaster, redactedUrl, type RunSchema } from './bench/loadDatabase';
 import { startServer, type RunningServer } from './bench/loadProcess';
 import { runPhase, runSpread, type PhaseResult, type Target } from './bench/loadRun';
 import { directLinePhase, loadWords, messagesPhase, probeDidYouMean, type Words } from './bench/loadScript';
@@ -353,6 +353,11 @@ if (require.main === module) {
     if (err instanceof UsageError) {
       console.error(`${err.message}\n${USAGE}`);
       process.exit(2);
+    }
+    // An unreachable or refusing server is the operator's to fix: say so in one line, no stack.
+    if (err instanceof BenchDatabaseError) {
+      console.error(err.message);
+      process.exit(1);
     }
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exit(1);

@@ -69,6 +69,13 @@ describe('npm run bench:load', () => {
     expect(few.code).toBe(2);
     expect(few.stderr).toContain('--conversations: at least one per instance');
   }, 60_000);
+
+  it('says in one line when the PostgreSQL server in DATABASE_URL cannot be reached, and exits 1', async () => {
+    const run = await benchLoad(['--skip-echo', '--conversations', '2', '--duration', '1'], 'postgres://bench:secret@127.0.0.1:1/parley');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^Cannot connect to the PostgreSQL server in DATABASE_URL \(postgres:\/\/bench:\*\*\*@127\.0\.0\.1:1\/parley\): .*ECONNREFUSED/);
+    expect(run.stderr).not.toContain('secret');
+  }, 60_000);
 });
 
 describeWithPostgres('npm run bench:load --instances on PostgreSQL', () => {
