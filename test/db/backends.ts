@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PostgresBackend, SqliteBackend, openDatabase, type Backend } from '../../bot/db';
+import { postgresSkipReason, postgresUrl } from '../postgres';
 import { tempDir } from '../tempDb';
 
 /**
@@ -16,9 +17,9 @@ const silent = { error: () => undefined };
 
 export function forEachBackend(title: string, define: (fresh: FreshBackend, dialect: 'sqlite' | 'postgres') => void): void {
   describe(`${title} (SQLite)`, () => define(track(async () => new SqliteBackend(openDatabase(`${tempDir('parley-store-')}/parley.sqlite`))), 'sqlite'));
-  const url = process.env.PARLEY_TEST_DATABASE_URL;
+  const url = postgresUrl();
   const describePg = url ? describe : describe.skip;
-  describePg(`${title} (PostgreSQL${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
+  describePg(`${title} (PostgreSQL${url ? '' : `: skipped, ${postgresSkipReason()}`})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
 }
 
 /**
@@ -26,8 +27,8 @@ export function forEachBackend(title: string, define: (fresh: FreshBackend, dial
  * `another(backend)` a second instance (its own pool and listener) on the same one.
  */
 export function describeInstances(title: string, define: (fresh: () => Promise<PostgresBackend>, another: (b: PostgresBackend) => Promise<PostgresBackend>) => void): void {
-  const url = process.env.PARLEY_TEST_DATABASE_URL;
-  (url ? describe : describe.skip)(`${title} (PostgreSQL, several instances${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => {
+  const url = postgresUrl();
+  (url ? describe : describe.skip)(`${title} (PostgreSQL, several instances${url ? '' : `: skipped, ${postgresSkipReason()}`})`, () => {
     const opened: PostgresBackend[] = [];
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((b) => b.close()));
