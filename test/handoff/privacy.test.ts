@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { SqliteBackend, type Backend } from '../../bot/db';
+import { PostgresBackend, SqliteBackend, type Backend } from '../../bot/db';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { eraseConversation, purgePersonalData } from '../../handoff/privacy';
 import { startApp, testConfig, withDatabase, withSql } from '../app';
-import { forEachBackend, withSearchPath } from '../db/backends';
+import { forEachBackend } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
@@ -117,10 +117,10 @@ describe('npm run erase, after a real conversation over HTTP', () => {
 });
 
 /** How a script reaches the backend's database: its data folder (SQLite) or its URL (PostgreSQL, this test's schema). */
-async function whereIs(backend: Backend): Promise<{ dataDir: string; databaseUrl?: string }> {
+function whereIs(backend: Backend): { dataDir: string; databaseUrl?: string } {
   if (backend instanceof SqliteBackend) return { dataDir: path.dirname(backend.db.name) };
-  const { schema } = (await backend.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
-  return { dataDir: path.dirname(tempDbFile()), databaseUrl: withSearchPath(process.env.PARLEY_TEST_DATABASE_URL!, schema) };
+  if (backend instanceof PostgresBackend) return { dataDir: path.dirname(tempDbFile()), databaseUrl: backend.url };
+  throw new Error(`No way for a script to reach ${backend.label}`);
 }
 
 forEachBackend('privacy: erasure', (fresh) => {
@@ -157,7 +157,7 @@ forEachBackend('privacy: erasure', (fresh) => {
     const backend = await fresh();
     await privacyTables(backend.sql);
     await seedConversation(backend.sql, { n: 1, conversationId: 'erase-me', at, status: 'active' });
-    const where = await whereIs(backend);
+    const where = whereIs(backend);
     const run = script('erase', ['--conversation', 'erase-me', '--json'], where.dataDir, where.databaseUrl);
     expect([run.status, run.stderr]).toEqual([0, '']);
     expect(JSON.parse(run.stdout)).toMatchObject({ escalations: 1, transcriptActivities: 2, channelActivities: 1 });
@@ -211,7 +211,7 @@ forEachBackend('privacy: retention', (fresh) => {
   it('npm run purge does it on the database the settings name', async () => {
     const backend = await fresh();
     await seeded(backend.sql);
-    const where = await whereIs(backend);
+    const where = whereIs(backend);
     const run = script('purge', ['--older-than', '30', '--json'], where.dataDir, where.databaseUrl);
     expect([run.status, run.stderr]).toEqual([0, '']);
     // The script runs on the real clock, so only what is old on any day it runs is checked here.
