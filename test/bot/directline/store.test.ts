@@ -1,6 +1,8 @@
-import { migrateStore, type Backend, type Sql } from '../../../bot/db';
+import { migrateStore, openDatabase, SqliteBackend, type Backend, type Sql } from '../../../bot/db';
 import { DIRECTLINE_SCHEMA, SqlChannelStore } from '../../../bot/directline/store';
-import { forEachBackend } from '../../db/backends';
+import { copySqliteToPostgres } from '../../../scripts/db/copy';
+import { describeInstances, forEachBackend } from '../../db/backends';
+import { tempDir } from '../../tempDb';
 import { sameDatabase } from './sameDatabase';
 
 const HOUR = 3_600_000;
@@ -143,5 +145,36 @@ forEachBackend('SqlChannelStore', (fresh, dialect) => {
       const expected = ['one', 'two'].flatMap((name) => Array.from({ length: 40 }, (_, i) => `${name}-${i}`));
       expect([...read].sort()).toEqual([...expected].sort());
     });
+  });
+});
+
+describeInstances('the web channel’s tables copied from SQLite by db:copy', (fresh) => {
+  it('arrive whole, verified, and a conversation carries on with watermarks after the copied ones', async () => {
+    const from = new SqliteBackend(openDatabase(`${tempDir('parley-copy-')}/parley.sqlite`));
+    try {
+      await migrateStore(from.sql, DIRECTLINE_SCHEMA);
+      const before = new SqlChannelStore(from.sql);
+      await before.createConversation({ id: 'a', userId: 'dl_a' }, t0);
+      await before.addToken('hash-a', 'a', at(1), t0);
+      await before.addStreamTicket('ticket-a', { conversationId: 'a', watermark: 0, expiresAt: at(1) });
+      const copied = [await before.append('a', { type: 'message', text: 'one' }, t0), await before.append('a', { type: 'message', text: 'two' }, t0)];
+
+      const to = await fresh();
+      await migrateStore(to.sql, DIRECTLINE_SCHEMA);
+      const report = await copySqliteToPostgres(from.db, to.sql);
+      expect(report.map((t) => [t.table, t.rows, t.verified])).toEqual([
+        ['directline_activities', 2, true],
+        ['directline_conversations', 1, true],
+        ['directline_stream_tickets', 1, true],
+        ['directline_tokens', 1, true],
+      ]);
+      const after = new SqlChannelStore(to.sql);
+      expect(await after.activitiesAfter('a', 0)).toEqual(copied);
+      expect(await after.token('hash-a', t0)).toMatchObject({ kind: 'valid', conversationId: 'a' });
+      const next = await after.append('a', { type: 'message', text: 'three' }, t0);
+      expect(next.seq).toBeGreaterThan(copied[1]!.seq);
+    } finally {
+      await from.close();
+    }
   });
 });
