@@ -1,11 +1,11 @@
 import { migrate, type Db } from '../bot/db';
 import { SqliteChannelStore } from '../bot/directline/store';
-import { SqliteStorage } from '../bot/stateStorage';
+import { BOT_STATE_SCHEMA } from '../bot/stateStorage';
 import { SqliteGapStore } from '../knowledge/gaps/store';
 import { SqliteLeftMessageStore } from './leftMessages';
 import { SqliteLiveMessageStore } from './liveMessages';
 import { SqliteEscalationQueue } from './queue';
-import { SqliteTranscriptStore } from './transcriptStore';
+import { TRANSCRIPTS_SCHEMA } from './transcriptStore';
 
 /**
  * Retention and erasure of residents' personal data, across every store that holds any. Each
@@ -17,11 +17,11 @@ import { SqliteTranscriptStore } from './transcriptStore';
  * figures survive retention. Erasure removes a conversation's gaps too.
  */
 export interface PrivacyStores {
-  transcripts: Pick<SqliteTranscriptStore, 'purge' | 'erase' | 'residentsOf'>;
+  transcripts: { purge(cutoff: Date): number; erase(conversationId: string): number; residentsOf(conversationId: string): string[] };
   queue: Pick<SqliteEscalationQueue, 'idsFor' | 'forgetClosed' | 'erase'>;
   liveMessages: Pick<SqliteLiveMessageStore, 'purge' | 'erase'>;
   leftMessages: Pick<SqliteLeftMessageStore, 'forgetAnsweredContacts' | 'erase'>;
-  state: Pick<SqliteStorage, 'purge' | 'erase'>;
+  state: { purge(cutoff: Date): number; erase(conversationId: string, userIds: readonly string[]): number };
   /** Absent when Parley's own web channel is off (Azure's Direct Line keeps its own). */
   channel?: Pick<SqliteChannelStore, 'purge' | 'erase'>;
   gaps: Pick<SqliteGapStore, 'erase'>;
@@ -96,15 +96,47 @@ export class Privacy {
   }
 }
 
+/**
+ * The bot's state and transcripts have moved to the async Sql layer (issue 10), while this module
+ * still works inside one synchronous better-sqlite3 transaction: until it moves too, it removes
+ * their rows itself, on that connection.
+ */
+export function botTablesOn(db: Db): Pick<PrivacyStores, 'transcripts' | 'state'> {
+  const count = (sql: string, ...params: string[]) => db.prepare(sql).run(...params).changes;
+  return {
+    transcripts: {
+      purge: (cutoff) => count('DELETE FROM transcript_activities WHERE timestamp < ?', cutoff.toISOString()),
+      erase: (conversationId) => count('DELETE FROM transcript_activities WHERE conversation_id = ?', conversationId),
+      residentsOf: (conversationId) =>
+        db
+          .prepare<[string], { id: string }>("SELECT DISTINCT from_id AS id FROM transcript_activities WHERE conversation_id = ? AND from_role = 'user' AND from_id IS NOT NULL")
+          .all(conversationId)
+          .map((r) => r.id),
+    },
+    state: {
+      purge: (cutoff) => count('DELETE FROM bot_state WHERE updated_at < ?', cutoff.toISOString()),
+      // botbuilder's keys are "<channel>/conversations/<id>/<namespace>" and
+      // "<channel>/users/<id>/<namespace>" (a channel id has no "/"), so a key is matched by what
+      // follows its channel.
+      erase: (conversationId, userIds) =>
+        [`/conversations/${conversationId}/`, ...userIds.map((u) => `/users/${u}/`)].reduce(
+          (n, after) => n + count("DELETE FROM bot_state WHERE substr(key, instr(key, '/'), length(?)) = ?", after, after),
+          0,
+        ),
+    },
+  };
+}
+
 /** Privacy over a database as the app lays it out, for the purge and erase scripts. */
 export function privacyFor(db: Db, options: { timeZone: string }): Privacy {
+  // Those two tables are no longer made by their stores' constructors.
+  for (const schema of [BOT_STATE_SCHEMA, TRANSCRIPTS_SCHEMA]) migrate(db, schema.store, schema.sqlite);
   return new Privacy(
     {
-      transcripts: new SqliteTranscriptStore(db),
+      ...botTablesOn(db),
       queue: new SqliteEscalationQueue(db),
       liveMessages: new SqliteLiveMessageStore(db),
       leftMessages: new SqliteLeftMessageStore(db),
-      state: new SqliteStorage(db),
       channel: new SqliteChannelStore(db),
       gaps: new SqliteGapStore(db, { migrate, timeZone: options.timeZone }),
     },

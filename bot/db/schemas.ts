@@ -1,11 +1,20 @@
+import { TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
+import { BIN_SCHEMA } from '../../knowledge/bins/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
+import { KNOWLEDGE_VERSIONS_SCHEMA } from '../knowledgeVersions';
+import { BOT_STATE_SCHEMA } from '../stateStorage';
 import { migrateStore } from './index';
 
 /**
  * Every store's tables, in the order they are created (a store whose tables refer to another's
  * comes after it). `npm run db:migrate`, the app at start and db:copy all go by this list.
  */
-export const SCHEMAS: readonly StoreSchema[] = [];
+export const SCHEMAS: readonly StoreSchema[] = [
+  BOT_STATE_SCHEMA,
+  TRANSCRIPTS_SCHEMA,
+  KNOWLEDGE_VERSIONS_SCHEMA,
+  BIN_SCHEMA,
+];
 
 /** Brings every store's tables up to date, in one transaction. */
 export async function migrateAll(sql: Sql): Promise<void> {

@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { openDatabase, type Db } from '../../bot/db';
+import { migrate, openDatabase, type Db } from '../../bot/db';
+import { SqliteSql } from '../../bot/db/sqlite';
 import { SqliteChannelStore } from '../../bot/directline/store';
-import { SqliteStorage } from '../../bot/stateStorage';
+import { BOT_STATE_SCHEMA, SqlStorage } from '../../bot/stateStorage';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { privacyFor } from '../../handoff/privacy';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlTranscriptStore, TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
@@ -133,11 +134,13 @@ describe('retention: purge', () => {
   function seeded() {
     const file = tempDbFile();
     const db = openDatabase(file);
-    const transcripts = new SqliteTranscriptStore(db);
+    for (const schema of [BOT_STATE_SCHEMA, TRANSCRIPTS_SCHEMA]) migrate(db, schema.store, schema.sqlite);
+    const sql = new SqliteSql(db);
+    const transcripts = new SqlTranscriptStore(sql);
     const queue = new SqliteEscalationQueue(db);
     const live = new SqliteLiveMessageStore(db);
     const left = new SqliteLeftMessageStore(db);
-    const state = new SqliteStorage(db, () => old);
+    const state = new SqlStorage(sql, () => old);
     const channel = new SqliteChannelStore(db);
     const activity = (conversation: string, at: Date, text: string) =>
       transcripts.logActivity({ type: 'message', text, timestamp: at, channelId: 'test', conversation: { id: conversation }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as never);
@@ -198,12 +201,12 @@ describe('retention: purge', () => {
 
   it('the app purges at start (then daily) when PARLEY_RETENTION_DAYS is set', async () => {
     const config = testConfig({ PARLEY_RETENTION_DAYS: '30' });
-    const db = openDatabase(config.databaseFile);
-    const transcripts = new SqliteTranscriptStore(db);
-    for (const [id, at] of [['old-chat', old], ['new-chat', recent]] as const) {
-      await transcripts.logActivity({ type: 'message', text: id, timestamp: at, channelId: 'test', conversation: { id }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as never);
-    }
-    db.close();
+    await withSql(config, async (sql) => {
+      const transcripts = new SqlTranscriptStore(sql);
+      for (const [id, at] of [['old-chat', old], ['new-chat', recent]] as const) {
+        await transcripts.logActivity({ type: 'message', text: id, timestamp: at, channelId: 'test', conversation: { id }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as never);
+      }
+    });
     const { app } = await startApp(config, { now: () => now });
     await app.close();
     const rows = withDatabase(config, (db) => everything(db).get('transcript_activities'));

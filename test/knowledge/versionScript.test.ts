@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { readKnowledge } from '../../bot/knowledgeLoad';
-import { SqliteKnowledgeVersionStore } from '../../bot/knowledgeVersions';
+import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
 import { versionText } from '../../knowledge/version';
 import { tempDir } from '../tempDb';
 import { KbCopy } from './reloadFixture';
@@ -35,12 +36,16 @@ describe('npm run kb:version', () => {
   copy.edit('entries.yaml', PAY_V2, 'You can pay your Council Tax online.');
   const v3 = versionOf(copy);
   const dataDir = tempDir('parley-kbversion-');
-  const db = openDatabase(path.join(dataDir, 'parley.sqlite'));
-  const store = new SqliteKnowledgeVersionStore(db);
-  store.record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
-  store.record(v2.version, versionText(v2.kb), new Date('2026-11-25T11:30:00Z'));
-  db.close();
   const env = { dataDir, kbDir: copy.dir };
+
+  beforeAll(async () => {
+    const backend = new SqliteBackend(openDatabase(path.join(dataDir, 'parley.sqlite')));
+    await migrateAll(backend.sql);
+    const store = new SqlKnowledgeVersionStore(backend.sql);
+    await store.record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
+    await store.record(v2.version, versionText(v2.kb), new Date('2026-11-25T11:30:00Z'));
+    await backend.close();
+  });
 
   it('prints the version of the folder as it is now, and whether the bot has loaded it', () => {
     expect(kbVersion([], env)).toEqual({ status: 0, stdout: `${v3.version}\nNot loaded by the bot yet: it will be once the bot starts or reloads.\n`, stderr: '' });
