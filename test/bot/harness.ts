@@ -93,7 +93,9 @@ export class BotHarness {
     return (items[key] as { resident: UserData }).resident;
   }
 
-  close(): void {
+  /** After the set-up has settled: closing under it would fail its statements. */
+  async close(): Promise<void> {
+    await this.ready;
     this.db.close();
   }
 }

@@ -5,6 +5,7 @@ import { migrateAll } from '../../bot/db/schemas';
 import { readKnowledge } from '../../bot/knowledgeLoad';
 import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
 import { versionText } from '../../knowledge/version';
+import { freshPostgres, withSearchPath } from '../db/backends';
 import { tempDir } from '../tempDb';
 import { KbCopy } from './reloadFixture';
 
@@ -12,11 +13,17 @@ const root = path.resolve(__dirname, '..', '..');
 const PAY_V1 = 'You can pay your Council Tax online, by Direct Debit or by phone.';
 const PAY_V2 = 'You can pay your Council Tax online or at the Town Hall.';
 
-function kbVersion(args: string[], env: { dataDir: string; kbDir: string }) {
+function kbVersion(args: string[], env: { dataDir: string; kbDir: string; databaseUrl?: string }) {
   const run = spawnSync('node', ['--import', 'tsx', 'scripts/kb-version.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', PARLEY_DATA_DIR: env.dataDir, PARLEY_KNOWLEDGE_DIR: env.kbDir },
+    env: {
+      ...process.env,
+      DOTENV_CONFIG_QUIET: 'true',
+      PARLEY_DATA_DIR: env.dataDir,
+      PARLEY_KNOWLEDGE_DIR: env.kbDir,
+      ...(env.databaseUrl && { DATABASE_URL: env.databaseUrl }),
+    },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -98,5 +105,27 @@ describe('npm run kb:version', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^The knowledge base has errors, so it has no version/);
     expect(run.stderr).toMatch(/entries\.yaml:37:5 entries\[5\]\.department: unknown department "tax"/);
+  });
+});
+
+const url = process.env.PARLEY_TEST_DATABASE_URL;
+(url ? describe : describe.skip)('npm run kb:version with DATABASE_URL', () => {
+  it('reads the versions the bot keeps in PostgreSQL', async () => {
+    const copy = new KbCopy();
+    const v1 = versionOf(copy);
+    const backend = await freshPostgres(url!);
+    let databaseUrl: string;
+    try {
+      await migrateAll(backend.sql);
+      await new SqlKnowledgeVersionStore(backend.sql).record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
+      const { schema } = (await backend.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
+      databaseUrl = withSearchPath(url!, schema);
+    } finally {
+      await backend.close();
+    }
+    // No SQLite file in this data folder: the versions can only have come from PostgreSQL.
+    const env = { dataDir: tempDir('parley-kbversion-pg-'), kbDir: copy.dir, databaseUrl };
+    expect(kbVersion(['--list'], env)).toEqual({ status: 0, stdout: `${v1.version}  first loaded 2026-11-25T10:00:00.000Z  8 entries\n`, stderr: '' });
+    expect(kbVersion([], env).stdout).toBe(`${v1.version}\nFirst loaded by the bot 2026-11-25T10:00:00.000Z.\n`);
   });
 });
