@@ -369,7 +369,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   };
   const purger = retentionDays === undefined ? undefined : setInterval(purge, PURGE_EVERY_MS);
   purger?.unref();
-  purge();
+  // Once the tables exist: on a new database the migrations make them. Their failure is listen()'s to report.
+  void ready.then(purge, () => undefined);
 
   // The demo council site at / with the "Ask us" widget (Web Chat served from node_modules).
   mountWebsite(server, {
