@@ -9,6 +9,7 @@ import { versionText } from '../../knowledge/version';
 import { watchKnowledge } from '../../knowledge/watch';
 import { loadWordVectors } from '../../knowledge/wordVectors';
 import { KnowledgeError } from '../../knowledge/yamlFile';
+import { freshPostgres } from '../db/backends';
 import { KbCopy } from './reloadFixture';
 
 const vectors = loadWordVectors();
@@ -244,6 +245,40 @@ describe('KnowledgeReloader', () => {
       return;
     }
     throw new Error('expected the start to be refused');
+  });
+});
+
+const pgUrl = process.env.PARLEY_TEST_DATABASE_URL;
+(pgUrl ? describe : describe.skip)('KnowledgeReloader on PostgreSQL', () => {
+  it('commits a reload\'s bins and version together, and rolls both back when the commit fails', async () => {
+    const backend = await freshPostgres(pgUrl!);
+    try {
+      const copy = new KbCopy();
+      let fail = false;
+      const { reloader, bins, versions } = await reloaderFor(
+        copy,
+        {
+          commit: (next) =>
+            backend.sql.transaction(async (tx) => {
+              await commitTo(tx, next);
+              if (fail) throw new Error('connection lost');
+            }),
+        },
+        backend.sql,
+      );
+      copy.edit('data/bin-postcodes.csv', 'TE1 2BB,fri-a', 'TE1 2BB,tue-a');
+      fail = true;
+      expect(await reloader.reload()).toMatchObject({ kind: 'failed' });
+      expect((await bins.roundFor('TE1 2BB'))?.round).toBe('fri-a');
+      expect(await versions.list()).toHaveLength(1);
+      fail = false;
+      copy.edit('entries.yaml', 'by Direct Debit or by phone.', 'by Direct Debit only.');
+      expect(await reloader.reload()).toMatchObject({ kind: 'reloaded' });
+      expect((await bins.roundFor('TE1 2BB'))?.round).toBe('tue-a');
+      expect((await versions.list()).map((v) => v.version)).toContain(reloader.current().version);
+    } finally {
+      await backend.close();
+    }
   });
 });
 
