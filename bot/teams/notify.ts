@@ -68,7 +68,8 @@ export function notifyTeamsOfEscalations(deps: TeamsNotifierDeps): TeamsNotifier
     });
   };
 
-  const unsubscribe = deps.events.subscribe((event) => {
+  // Local: one card per escalation, however many instances hear about it.
+  const unsubscribe = deps.events.subscribeLocal((event) => {
     if (event.type !== 'queued') return;
     const escalation = deps.queue.get(event.escalationId);
     if (!escalation) {

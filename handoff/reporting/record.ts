@@ -49,7 +49,7 @@ export interface DeskRecorderDeps {
  * Returns the function that stops recording.
  */
 export function recordDeskEvents({ events, store, reasonOf, now, log }: DeskRecorderDeps): () => void {
-  return events.subscribe((e) => {
+  return events.subscribeLocal((e) => {
     try {
       const record = deskRecord(e, reasonOf);
       if (record) store.recordDesk(record, now());
