@@ -1,6 +1,6 @@
-import { PostgresBackend, SqliteBackend, openDatabase, migrateStore, type Backend } from '../../bot/db';
+import { SqliteBackend, openDatabase, migrateStore } from '../../bot/db';
 import { BOT_STATE_SCHEMA, ETagConflictError, SqlStorage } from '../../bot/stateStorage';
-import { forEachBackend, freshPostgres, withSearchPath } from '../db/backends';
+import { describeInstances, forEachBackend } from '../db/backends';
 import { tempDbFile } from '../tempDb';
 
 forEachBackend('SqlStorage', (fresh) => {
@@ -76,21 +76,11 @@ describe('SqlStorage on a SQLite file', () => {
   });
 });
 
-const url = process.env.PARLEY_TEST_DATABASE_URL;
-(url ? describe : describe.skip)('SqlStorage: two instances on one PostgreSQL', () => {
-  const opened: Backend[] = [];
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((b) => b.close()));
-  });
-
+describeInstances('SqlStorage', (fresh, another) => {
   it('two writes of one key with the same eTag at once: one succeeds, the other gets the eTag conflict', async () => {
-    const one = await freshPostgres(url!);
-    opened.push(one);
+    const one = await fresh();
     await migrateStore(one.sql, BOT_STATE_SCHEMA);
-    // The same schema through a second pool: another Parley instance on the same database.
-    const { schema } = (await one.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
-    const two = new PostgresBackend(withSearchPath(url!, schema), { error: () => undefined });
-    opened.push(two);
+    const two = await another(one);
     const first = new SqlStorage(one.sql);
     const second = new SqlStorage(two.sql);
     for (let round = 1; round <= 20; round++) {

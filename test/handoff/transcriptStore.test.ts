@@ -1,5 +1,5 @@
 import { TestAdapter, TranscriptLoggerMiddleware, type Activity } from 'botbuilder';
-import { migrateStore, openDatabase, PostgresBackend, SqliteBackend, type Backend, type Sql } from '../../bot/db';
+import { migrateStore, openDatabase, SqliteBackend, type Sql } from '../../bot/db';
 import {
   InvalidActivityError,
   PAGE_SIZE,
@@ -8,7 +8,7 @@ import {
   TRANSCRIPTS_SCHEMA,
   type SqlTranscriptStoreOptions,
 } from '../../handoff/transcriptStore';
-import { forEachBackend, freshPostgres, withSearchPath } from '../db/backends';
+import { describeInstances, forEachBackend } from '../db/backends';
 import { tempDbFile } from '../tempDb';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -220,20 +220,11 @@ describe('SqlTranscriptStore on a SQLite file', () => {
   });
 });
 
-const url = process.env.PARLEY_TEST_DATABASE_URL;
-(url ? describe : describe.skip)('SqlTranscriptStore: two instances on one PostgreSQL', () => {
-  const opened: Backend[] = [];
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((b) => b.close()));
-  });
-
+describeInstances('SqlTranscriptStore', (fresh, another) => {
   it("one conversation logged by both instances at once reads back whole, in order, with the bot's role inferred across them", async () => {
-    const one = await freshPostgres(url!);
-    opened.push(one);
+    const one = await fresh();
     await migrateStore(one.sql, TRANSCRIPTS_SCHEMA);
-    const { schema } = (await one.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
-    const two = new PostgresBackend(withSearchPath(url!, schema), { error: () => undefined });
-    opened.push(two);
+    const two = await another(one);
     const first = new SqlTranscriptStore(one.sql);
     const second = new SqlTranscriptStore(two.sql);
 

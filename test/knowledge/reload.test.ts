@@ -10,6 +10,7 @@ import { watchKnowledge } from '../../knowledge/watch';
 import { loadWordVectors } from '../../knowledge/wordVectors';
 import { KnowledgeError } from '../../knowledge/yamlFile';
 import { freshPostgres } from '../db/backends';
+import { postgresUrl } from '../postgres';
 import { KbCopy } from './reloadFixture';
 
 const vectors = loadWordVectors();
@@ -248,7 +249,7 @@ describe('KnowledgeReloader', () => {
   });
 });
 
-const pgUrl = process.env.PARLEY_TEST_DATABASE_URL;
+const pgUrl = postgresUrl();
 (pgUrl ? describe : describe.skip)('KnowledgeReloader on PostgreSQL', () => {
   it('commits a reload\'s bins and version together, and rolls both back when the commit fails', async () => {
     const backend = await freshPostgres(pgUrl!);

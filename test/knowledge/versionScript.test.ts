@@ -6,6 +6,7 @@ import { readKnowledge } from '../../bot/knowledgeLoad';
 import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
 import { versionText } from '../../knowledge/version';
 import { freshPostgres, withSearchPath } from '../db/backends';
+import { postgresUrl } from '../postgres';
 import { tempDir } from '../tempDb';
 import { KbCopy } from './reloadFixture';
 
@@ -108,7 +109,7 @@ describe('npm run kb:version', () => {
   });
 });
 
-const url = process.env.PARLEY_TEST_DATABASE_URL;
+const url = postgresUrl();
 (url ? describe : describe.skip)('npm run kb:version with DATABASE_URL', () => {
   it('reads the versions the bot keeps in PostgreSQL', async () => {
     const copy = new KbCopy();

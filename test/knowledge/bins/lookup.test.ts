@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { migrateStore, openDatabase, PostgresBackend, SqliteBackend, type Backend } from '../../../bot/db';
+import { migrateStore, openDatabase, SqliteBackend } from '../../../bot/db';
 import { loadBinData } from '../../../knowledge/bins/data';
 import { BinDayLookup } from '../../../knowledge/bins/lookup';
 import { BIN_SCHEMA, SqlBinStore } from '../../../knowledge/bins/store';
-import { forEachBackend, freshPostgres, withSearchPath, type FreshBackend } from '../../db/backends';
+import { describeInstances, forEachBackend, type FreshBackend } from '../../db/backends';
 
 const data = loadBinData(path.resolve(__dirname, '../../fixtures/kb/valid/data'));
 
@@ -83,20 +83,11 @@ describe('SqlBinStore on a SQLite file from before its tables had migrations', (
   });
 });
 
-const url = process.env.PARLEY_TEST_DATABASE_URL;
-(url ? describe : describe.skip)('SqlBinStore: two instances on one PostgreSQL', () => {
-  const opened: Backend[] = [];
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((b) => b.close()));
-  });
-
+describeInstances('SqlBinStore', (fresh, another) => {
   it('two instances reloading at once both succeed and leave one whole copy of the data', async () => {
-    const one = await freshPostgres(url!);
-    opened.push(one);
+    const one = await fresh();
     await migrateStore(one.sql, BIN_SCHEMA);
-    const { schema } = (await one.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
-    const two = new PostgresBackend(withSearchPath(url!, schema), { error: () => undefined });
-    opened.push(two);
+    const two = await another(one);
     const first = new SqlBinStore(one.sql);
     const second = new SqlBinStore(two.sql);
     await first.replace(data);
