@@ -23,16 +23,16 @@ export interface Knowledge {
 
 export interface ConversationDeps {
   /**
-   * The knowledge base in force for this turn (a function so a reload can swap it). A turn calls it
-   * several times, but always within one synchronous call (`message`, `welcome`, `whileYouWait`),
-   * and a reload swaps between event-loop tasks: so a turn never mixes two versions.
+   * The knowledge base in force for this turn (a function so a reload can swap it). `welcome` and
+   * `whileYouWait` call it within one synchronous call; `message` awaits the database (bin days),
+   * so it pins what this returned when the turn began: a turn never mixes two versions.
    */
   knowledge: () => Knowledge;
   /** The council's time zone, for "reply by" times. */
   timeZone: string;
   thresholds: Thresholds;
   missesBeforeOffer: number;
-  bins: { lookup(postcode: string): BinDayResult };
+  bins: { lookup(postcode: string): Promise<BinDayResult> };
   now: () => Date;
 }
 
@@ -127,7 +127,13 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, record: OutcomeRecorder = NO_RECORD): Reply[] {
+  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, record: OutcomeRecorder = NO_RECORD): Promise<Reply[]> {
+    const knowledge = this.deps.knowledge();
+    return new Conversation({ ...this.deps, knowledge: () => knowledge }).turn(input, data, user, handoff, record);
+  }
+
+  /** `message` on knowledge pinned for the turn. */
+  private async turn(input: string, data: ConversationData, user: UserData, handoff: HandoffPort, record: OutcomeRecorder): Promise<Reply[]> {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -232,7 +238,7 @@ export class Conversation {
   }
 
   /** A new question: exact button titles first, then a bare postcode, then the matcher. */
-  private ask(message: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Reply[] {
+  private async ask(message: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Promise<Reply[]> {
     const { kb } = this.deps.knowledge();
     const said = clean(message);
     const byTitle = kb.entries.find((e) => clean(e.title) === said);
@@ -271,7 +277,7 @@ export class Conversation {
     return decide(matcher.match(message), this.deps.thresholds);
   }
 
-  private answer(choice: Choice, message: string, data: ConversationData, user: UserData, record: OutcomeRecorder, via: 'question' | 'choice'): Reply[] {
+  private async answer(choice: Choice, message: string, data: ConversationData, user: UserData, record: OutcomeRecorder, via: 'question' | 'choice'): Promise<Reply[]> {
     const entry = this.entry(choice.id);
     if (!entry) return this.miss(data, record);
     data.misses = 0;
@@ -309,9 +315,9 @@ export class Conversation {
     return MessageFactory.suggestedActions([text.yes, text.no, ...related.map((r) => r.title)], text.feedbackQuestion);
   }
 
-  private binDays(postcode: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Reply[] {
+  private async binDays(postcode: string, data: ConversationData, user: UserData, record: OutcomeRecorder): Promise<Reply[]> {
     data.misses = 0;
-    const result = this.deps.bins.lookup(postcode);
+    const result = await this.deps.bins.lookup(postcode);
     if (result.kind === 'found') {
       user.postcode = result.postcode;
       data.postcodeLookedUp = true;

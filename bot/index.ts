@@ -33,9 +33,9 @@ import { recordDeskEvents } from '../handoff/reporting/record';
 import { mountReporting } from '../handoff/reporting/routes';
 import { SqliteReportEventStore } from '../handoff/reporting/store';
 import { SqliteSessionStore } from '../handoff/sessions';
-import { SqliteTranscriptStore } from '../handoff/transcriptStore';
+import { SqlTranscriptStore } from '../handoff/transcriptStore';
 import { BinDayLookup } from '../knowledge/bins/lookup';
-import { SqliteBinStore } from '../knowledge/bins/store';
+import { SqlBinStore } from '../knowledge/bins/store';
 import { reportGaps } from '../knowledge/gaps/report';
 import { SqliteGapStore, type NewGap } from '../knowledge/gaps/store';
 import { versionText } from '../knowledge/version';
@@ -45,7 +45,7 @@ import { Conversation, GENERAL_DEPARTMENT, type Outcome } from './conversation';
 import { migrate, openDatabase, SqliteBackend, storageFailure } from './db';
 import { migrateAll } from './db/schemas';
 import { following, KnowledgeReloader } from './knowledgeReloader';
-import { SqliteKnowledgeVersionStore } from './knowledgeVersions';
+import { SqlKnowledgeVersionStore } from './knowledgeVersions';
 import { ParleyBot } from './parleyBot';
 import { text } from './replies';
 import { mountAzureDirectLineTokens } from './directline/azureTokens';
@@ -53,7 +53,7 @@ import { mountLocalDirectLine } from './directline/mount';
 import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
 import { createServer } from './server';
-import { SqliteStorage } from './stateStorage';
+import { SqlStorage } from './stateStorage';
 import { notifyTeamsOfEscalations } from './teams/notify';
 
 export interface AppOptions {
@@ -110,12 +110,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   let stopping = false;
   // listen() awaits it and so reports a failure; this only stops Node calling it unhandled first.
   ready.catch(() => undefined);
-  const storage = new SqliteStorage(db, now);
+  const storage = new SqlStorage(backend.sql, now);
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   // Every conversation is kept, redacted, so a person who takes over sees what came before.
   const postcodesGiven = new PostcodesGiven();
-  const transcripts = new SqliteTranscriptStore(db, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
+  const transcripts = new SqlTranscriptStore(backend.sql, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
   // botbuilder's middleware prints a failed write to the console without saying whose it was:
   // log it here with the conversation and activity, so a council can tell which transcript has a gap.
   adapter.use(
@@ -137,18 +137,19 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const agents = new SqliteAgentStore(db);
   const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
-  const binStore = new SqliteBinStore(db);
-  const versions = new SqliteKnowledgeVersionStore(db);
+  const binStore = new SqlBinStore(backend.sql);
   // The knowledge base, reloaded when its files change. A version's bin data and text are written
-  // together before it goes live, so the bin lookup and the answers always agree.
+  // together, after the tables exist, before it goes live, so the bin lookup and the answers agree.
   const reloader = new KnowledgeReloader({
     dir: config.knowledgeDir,
     vectors: loadWordVectors(),
-    commit: (next) =>
-      db.transaction(() => {
-        binStore.replace(next.bins);
-        versions.record(next.version, versionText(next.kb), now());
-      })(),
+    commit: async (next) => {
+      await ready;
+      await backend.sql.transaction(async (tx) => {
+        await new SqlBinStore(tx).replace(next.bins);
+        await new SqlKnowledgeVersionStore(tx).record(next.version, versionText(next.kb), now());
+      });
+    },
     watch: config.PARLEY_KNOWLEDGE_RELOAD === 'on',
     log,
     now,
@@ -232,7 +233,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const server = createServer({
     adapter,
     bot,
-    health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
+    // From the version in force, which its commit wrote to the bin tables: /healthz must not need the database.
+    health: () => ({ entries: knowledge().kb.entries.length, postcodes: knowledge().bins.postcodes.length, knowledge: reloader.status() }),
     readiness: async () => {
       if (stopping) throw new Error('shutting down');
       await ready;
@@ -388,6 +390,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   return {
     listen: async () => {
       await ready;
+      await reloader.ready();
       return new Promise((resolve) => {
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;

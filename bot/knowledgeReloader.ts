@@ -7,13 +7,14 @@ import { buildKnowledge, loadKnowledge, readKnowledge, type LoadedKnowledge } fr
 /**
  * Live reload of the knowledge base. An edit to the knowledge folder is read and checked exactly as
  * at start; only a valid knowledge base gets a matcher, has its bin data and version written to
- * SQLite (one transaction, `commit`), and is then swapped in by a single assignment of a new,
- * never-changed object. A turn reads the knowledge through `current()` within one synchronous step
- * of `Conversation`, so it never sees half of one version and half of another, and a turn already
- * running finishes with what it started with. An invalid knowledge base is logged once, in
- * kb:check's words, and the one in force keeps serving.
+ * the database (one transaction, `commit`), and once that has committed is swapped in by a single
+ * assignment of a new, never-changed object. Reloads run one after another: a slow commit cannot
+ * let an older version be swapped in over a newer one. A turn takes the knowledge from
+ * `current()` once (`Conversation` pins it for the turn), so it never sees half of one version and
+ * half of another, and a turn already running finishes with what it started with. An invalid
+ * knowledge base is logged once, in kb:check's words, and the one in force keeps serving.
  *
- * The work is synchronous and blocks other requests while it runs: measured here (2 shared cores)
+ * Reading and building are synchronous and block other requests while they run: measured here (2 shared cores)
  * on the shipped knowledge base (56 entries), 0.55-0.7 s per reload, of which 0.48-0.64 s trains
  * the matcher; the fixture knowledge base of 8 entries takes about 20 ms. That happens once per
  * burst of saves, and turns that arrive meanwhile wait for it; none is lost. A worker thread would
@@ -44,10 +45,11 @@ export interface ReloaderDeps {
   dir: string;
   vectors: WordVectors;
   /**
-   * Writes what a version keeps in SQLite (bin rounds, the version's text) in one transaction. It
-   * runs before the swap: if it throws, it has rolled back and the old knowledge keeps serving.
+   * Writes what a version keeps in the database (bin rounds, the version's text) in one
+   * transaction. The swap waits for it: if it rejects, it has rolled back and the old knowledge
+   * keeps serving.
    */
-  commit: (next: LoadedKnowledge) => void;
+  commit: (next: LoadedKnowledge) => Promise<void>;
   /** Off: the knowledge base is read once at start, as before live reload. */
   watch: boolean;
   log: Pick<Console, 'info' | 'error'>;
@@ -66,19 +68,33 @@ export class KnowledgeReloader {
   /** The failure last logged, so a save that gives the same errors again is not logged again. */
   private lastLoggedFailure: string | undefined;
   private readonly watcher: KnowledgeWatch | undefined;
+  /** The first commit, for `ready()`. */
+  private readonly committed: Promise<void>;
+  /** The reload running or last run: the next one starts after it. */
+  private latest: Promise<unknown>;
 
-  /** Loads the knowledge base (a KnowledgeError stops the start), commits it and starts watching. */
+  /**
+   * Loads the knowledge base (a KnowledgeError stops the start), starts committing it and starts
+   * watching. Serve nothing before `ready()` resolves.
+   */
   constructor(private readonly deps: ReloaderDeps) {
     this.lastFingerprint = knowledgeFilesFingerprint(deps.dir);
     this.knowledge = loadKnowledge(deps.dir, deps.vectors, deps.displayRoot);
-    deps.commit(this.knowledge);
+    this.committed = deps.commit(this.knowledge);
+    // A failed first commit is ready()'s to report; reloads still wait for it to settle.
+    this.latest = this.committed.catch(() => undefined);
     this.loadedAt = deps.now();
     this.watcher = deps.watch
-      ? watchKnowledge(deps.dir, () => this.reload(), {
+      ? watchKnowledge(deps.dir, () => this.reloadLogged(), {
           ...(deps.debounceMs !== undefined && { debounceMs: deps.debounceMs }),
           onError: (err) => deps.log.error(`[knowledge] Stopped watching ${deps.dir} for changes: ${err.message}. Restart Parley to see later edits.`),
         })
       : undefined;
+  }
+
+  /** Resolves once the knowledge loaded at start is committed; rejects if that failed. */
+  ready(): Promise<void> {
+    return this.committed;
   }
 
   /** The knowledge in force: one immutable object, replaced whole by a reload. */
@@ -95,8 +111,22 @@ export class KnowledgeReloader {
     };
   }
 
-  /** Reads the files again and swaps in what they hold if it is valid. The watcher calls it after each burst of saves. */
-  reload(): ReloadResult {
+  /**
+   * Reads the files again and swaps in what they hold if it is valid. The watcher calls it after
+   * each burst of saves. Never rejects: what went wrong is in the result, and logged.
+   */
+  reload(): Promise<ReloadResult> {
+    const next = this.latest.then(() => this.reloadNow());
+    this.latest = next.catch(() => undefined);
+    return next;
+  }
+
+  /** For the watcher, which has nobody to hand the result to. */
+  private reloadLogged(): void {
+    this.reload().catch((err: unknown) => this.deps.log.error(`[knowledge] Reload failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
     const fingerprint = knowledgeFilesFingerprint(this.deps.dir);
     if (fingerprint === this.lastFingerprint) return { kind: 'unchanged' };
     this.lastFingerprint = fingerprint;
@@ -114,7 +144,7 @@ export class KnowledgeReloader {
       const started = performance.now();
       const next = buildKnowledge(read.content, this.deps.vectors);
       const buildMs = Math.round(performance.now() - started);
-      this.deps.commit(next);
+      await this.deps.commit(next);
       this.knowledge = next;
       this.loadedAt = at;
       this.succeeded(at, next.version);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { versionTextSchema, type VersionText } from '../knowledge/version';
-import { migrate, type Db } from './db';
+import type { Sql, StoreSchema } from '../knowledge/sql';
 
 /**
  * Every knowledge-base version the bot has served, with its text, kept for good: a resident's
@@ -8,14 +8,25 @@ import { migrate, type Db } from './db';
  * where an investigation finds what that version said, after the YAML has moved on.
  */
 
-const MIGRATIONS = [
-  `CREATE TABLE knowledge_versions (
+export const KNOWLEDGE_VERSIONS_SCHEMA: StoreSchema = {
+  store: 'knowledge-versions',
+  sqlite: [
+    `CREATE TABLE knowledge_versions (
      version TEXT PRIMARY KEY,
      first_loaded_at TEXT NOT NULL,
      entry_count INTEGER NOT NULL,
      text TEXT NOT NULL
    );`,
-];
+  ],
+  postgres: [
+    `CREATE TABLE knowledge_versions (
+       version TEXT PRIMARY KEY,
+       first_loaded_at TEXT NOT NULL,
+       entry_count INTEGER NOT NULL,
+       text TEXT NOT NULL
+     )`,
+  ],
+};
 
 export interface StoredVersion {
   version: string;
@@ -26,11 +37,11 @@ export interface StoredVersion {
 
 export interface KnowledgeVersionStore {
   /** Keeps a version's text the first time it is loaded; later loads of the same version change nothing. */
-  record(version: string, text: VersionText, at: Date): void;
+  record(version: string, text: VersionText, at: Date): Promise<void>;
   /** The versions whose hash starts with `prefix` (at most `limit`), oldest first. */
-  find(prefix: string, limit?: number): StoredVersion[];
+  find(prefix: string, limit?: number): Promise<StoredVersion[]>;
   /** Every version, oldest first, without its text. */
-  list(): Omit<StoredVersion, 'text'>[];
+  list(): Promise<Omit<StoredVersion, 'text'>[]>;
 }
 
 /** A version or the start of one, as people copy it from a transcript or a log. */
@@ -42,33 +53,29 @@ export const versionPrefix = z
 
 type Row = { version: string; firstLoadedAt: string; entryCount: number; text: string };
 
-export class SqliteKnowledgeVersionStore implements KnowledgeVersionStore {
-  private readonly insert;
-  private readonly byPrefix;
-  private readonly all;
+const COLUMNS = 'version, first_loaded_at AS "firstLoadedAt", entry_count AS "entryCount"';
 
-  constructor(db: Db) {
-    migrate(db, 'knowledge-versions', MIGRATIONS);
-    this.insert = db.prepare(
+export class SqlKnowledgeVersionStore implements KnowledgeVersionStore {
+  constructor(private readonly sql: Sql) {}
+
+  async record(version: string, text: VersionText, at: Date): Promise<void> {
+    // Instances loading the same version at once: the first insert wins, the others change nothing.
+    await this.sql.run(
       `INSERT INTO knowledge_versions (version, first_loaded_at, entry_count, text) VALUES (@version, @firstLoadedAt, @entryCount, @text)
        ON CONFLICT (version) DO NOTHING`,
-    );
-    // Versions are lower-case hex, so a prefix has no LIKE wildcards; substr keeps it exact anyway.
-    this.byPrefix = db.prepare<{ prefix: string; limit: number }, Row>(
-      `SELECT version, first_loaded_at AS firstLoadedAt, entry_count AS entryCount, text FROM knowledge_versions
-       WHERE substr(version, 1, length(@prefix)) = @prefix ORDER BY first_loaded_at, version LIMIT @limit`,
-    );
-    this.all = db.prepare<[], Omit<Row, 'text'>>(
-      'SELECT version, first_loaded_at AS firstLoadedAt, entry_count AS entryCount FROM knowledge_versions ORDER BY first_loaded_at, version',
+      { version, firstLoadedAt: at.toISOString(), entryCount: text.entries.length, text: JSON.stringify(text) },
     );
   }
 
-  record(version: string, text: VersionText, at: Date): void {
-    this.insert.run({ version, firstLoadedAt: at.toISOString(), entryCount: text.entries.length, text: JSON.stringify(text) });
-  }
-
-  find(prefix: string, limit = 2): StoredVersion[] {
-    return this.byPrefix.all({ prefix: versionPrefix.parse(prefix), limit }).map((row) => ({
+  async find(prefix: string, limit = 2): Promise<StoredVersion[]> {
+    const exact = versionPrefix.parse(prefix);
+    // Compared by substr rather than LIKE: exact whatever the text, and the same in both databases.
+    const rows = await this.sql.all<Row>(
+      `SELECT ${COLUMNS}, text FROM knowledge_versions
+       WHERE substr(version, 1, @length) = @prefix ORDER BY first_loaded_at, version LIMIT @limit`,
+      { prefix: exact, length: exact.length, limit },
+    );
+    return rows.map((row) => ({
       version: row.version,
       firstLoadedAt: row.firstLoadedAt,
       entryCount: row.entryCount,
@@ -78,7 +85,7 @@ export class SqliteKnowledgeVersionStore implements KnowledgeVersionStore {
     }));
   }
 
-  list(): Omit<StoredVersion, 'text'>[] {
-    return this.all.all();
+  async list(): Promise<Omit<StoredVersion, 'text'>[]> {
+    return this.sql.all<Omit<Row, 'text'>>(`SELECT ${COLUMNS} FROM knowledge_versions ORDER BY first_loaded_at, version`);
   }
 }

@@ -75,7 +75,7 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        const replies = conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
+        const replies = await conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
         if (data.postcodeLookedUp) {
           postcodesGiven?.mark(context.activity);
           delete data.postcodeLookedUp;

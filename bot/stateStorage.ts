@@ -1,14 +1,25 @@
 import type { Storage, StoreItems } from 'botbuilder';
-import { migrate, type Db } from './db';
+import type { Sql, StoreSchema } from '../knowledge/sql';
 
-const MIGRATIONS = [
-  `CREATE TABLE bot_state (
-     key TEXT PRIMARY KEY,
-     doc TEXT NOT NULL,
-     etag INTEGER NOT NULL,
-     updated_at TEXT NOT NULL
-   )`,
-];
+export const BOT_STATE_SCHEMA: StoreSchema = {
+  store: 'bot-state',
+  sqlite: [
+    `CREATE TABLE bot_state (
+       key TEXT PRIMARY KEY,
+       doc TEXT NOT NULL,
+       etag INTEGER NOT NULL,
+       updated_at TEXT NOT NULL
+     )`,
+  ],
+  postgres: [
+    `CREATE TABLE bot_state (
+       key TEXT PRIMARY KEY,
+       doc TEXT NOT NULL,
+       etag INTEGER NOT NULL,
+       updated_at TEXT NOT NULL
+     )`,
+  ],
+};
 
 export class ETagConflictError extends Error {
   constructor(readonly key: string) {
@@ -17,33 +28,28 @@ export class ETagConflictError extends Error {
   }
 }
 
-/**
- * botbuilder's Storage on SQLite, so conversation and user state survive restarts.
- * Optimistic concurrency as in botbuilder's own stores: a write carrying an eTag other
- * than "*" succeeds only if the stored item still has that eTag.
- */
-export class SqliteStorage implements Storage {
-  private readonly select;
-  private readonly upsert;
-  private readonly remove;
+const UPSERT = `INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (@key, @doc, 1, @at)
+  ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = bot_state.etag + 1, updated_at = excluded.updated_at`;
 
+/**
+ * botbuilder's Storage over SQL, so conversation and user state survive restarts and are shared
+ * by every instance on one database. Optimistic concurrency as in botbuilder's own stores: a write
+ * carrying an eTag other than "*" succeeds only if the stored item still has that eTag.
+ *
+ * The check and the write are one conditional UPDATE, not a read then a write: under PostgreSQL's
+ * READ COMMITTED two instances could both read the same eTag and both write. The second UPDATE
+ * waits for the first to commit, then finds the eTag moved on and changes nothing.
+ */
+export class SqlStorage implements Storage {
   constructor(
-    private readonly db: Db,
+    private readonly sql: Sql,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    migrate(db, 'bot-state', MIGRATIONS);
-    this.select = db.prepare<[string], { doc: string; etag: number }>('SELECT doc, etag FROM bot_state WHERE key = ?');
-    this.upsert = db.prepare(
-      `INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (@key, @doc, 1, @at)
-       ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = bot_state.etag + 1, updated_at = excluded.updated_at`,
-    );
-    this.remove = db.prepare('DELETE FROM bot_state WHERE key = ?');
-  }
+  ) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     const items: StoreItems = {};
     for (const key of keys) {
-      const row = this.select.get(key);
+      const row = await this.sql.get<{ doc: string; etag: number }>('SELECT doc, etag FROM bot_state WHERE key = ?', [key]);
       if (row) items[key] = { ...JSON.parse(row.doc), eTag: String(row.etag) };
     }
     return items;
@@ -51,37 +57,29 @@ export class SqliteStorage implements Storage {
 
   async write(changes: StoreItems): Promise<void> {
     const at = this.now().toISOString();
-    this.db.transaction(() => {
+    await this.sql.transaction(async (tx) => {
       for (const [key, item] of Object.entries(changes)) {
         const { eTag, ...doc } = (item ?? {}) as { eTag?: string };
-        if (eTag !== undefined && eTag !== '*') {
-          const current = this.select.get(key);
-          if (current && String(current.etag) !== eTag) throw new ETagConflictError(key);
+        const row = { key, doc: JSON.stringify(doc), at };
+        if (eTag === undefined || eTag === '*') {
+          await tx.run(UPSERT, row);
+          continue;
         }
-        this.upsert.run({ key, doc: JSON.stringify(doc), at });
+        // Not a number: no stored item can have it (the column is an integer), so only a new key takes it.
+        const expected = /^(0|[1-9][0-9]{0,14})$/.test(eTag) ? Number(eTag) : -1;
+        const updated = await tx.run('UPDATE bot_state SET doc = @doc, etag = etag + 1, updated_at = @at WHERE key = @key AND etag = @expected', { ...row, expected });
+        if (updated.changes === 1) continue;
+        // No row with that eTag: either the key is new (written, as botbuilder's stores do) or
+        // someone else wrote it first.
+        const inserted = await tx.run('INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (@key, @doc, 1, @at) ON CONFLICT (key) DO NOTHING', row);
+        if (inserted.changes === 0) throw new ETagConflictError(key);
       }
-    }).immediate();
+    });
   }
 
   async delete(keys: string[]): Promise<void> {
-    this.db.transaction(() => keys.forEach((k) => this.remove.run(k))).immediate();
-  }
-
-  // Privacy (handoff/privacy.ts): retention and erasure.
-
-  /** Removes the state of conversations and residents not written since `cutoff`. */
-  purge(cutoff: Date): number {
-    return this.db.prepare('DELETE FROM bot_state WHERE updated_at < ?').run(cutoff.toISOString()).changes;
-  }
-
-  /**
-   * Removes a conversation's state and its residents' on any channel. botbuilder's keys are
-   * "<channel>/conversations/<id>/<namespace>" and "<channel>/users/<id>/<namespace>" (a channel
-   * id has no "/"), so a key is matched by what follows its channel.
-   */
-  erase(conversationId: string, userIds: readonly string[]): number {
-    const remove = this.db.prepare<{ after: string }>("DELETE FROM bot_state WHERE substr(key, instr(key, '/'), length(@after)) = @after");
-    const afters = [`/conversations/${conversationId}/`, ...userIds.map((u) => `/users/${u}/`)];
-    return this.db.transaction(() => afters.reduce((n, after) => n + remove.run({ after }).changes, 0))();
+    await this.sql.transaction(async (tx) => {
+      for (const key of keys) await tx.run('DELETE FROM bot_state WHERE key = ?', [key]);
+    });
   }
 }

@@ -11,10 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../bot/config';
-import { openDatabase, type Db } from '../bot/db';
+import { loadConfig, type Config } from '../bot/config';
+import { openBackend } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
 import { readKnowledge } from '../bot/knowledgeLoad';
-import { SqliteKnowledgeVersionStore, versionPrefix, type StoredVersion } from '../bot/knowledgeVersions';
+import { SqlKnowledgeVersionStore, versionPrefix, type StoredVersion } from '../bot/knowledgeVersions';
 import { formatFinding } from '../knowledge/check';
 import { UsageError } from './cli';
 
@@ -33,19 +34,26 @@ function printEntries(version: StoredVersion, entryId: string | undefined): void
   }
 }
 
-function withStore<T>(databaseFile: string, use: (store: SqliteKnowledgeVersionStore) => T): T {
-  if (!fs.existsSync(databaseFile)) {
-    throw new NotFound(`No database at ${path.relative(process.cwd(), databaseFile) || databaseFile}: the bot has not run with this PARLEY_DATA_DIR, so it has served no versions.`);
+/** Whether there is a database to read: PostgreSQL always; SQLite once the bot has made its file. */
+function hasDatabase(config: Config): boolean {
+  return config.DATABASE_URL !== undefined || fs.existsSync(config.databaseFile);
+}
+
+async function withStore<T>(config: Config, use: (store: SqlKnowledgeVersionStore) => Promise<T>): Promise<T> {
+  if (!hasDatabase(config)) {
+    const file = config.databaseFile;
+    throw new NotFound(`No database at ${path.relative(process.cwd(), file) || file}: the bot has not run with this PARLEY_DATA_DIR, so it has served no versions.`);
   }
-  const db: Db = openDatabase(databaseFile);
+  const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile });
   try {
-    return use(new SqliteKnowledgeVersionStore(db));
+    await migrateAll(backend.sql);
+    return await use(new SqlKnowledgeVersionStore(backend.sql));
   } finally {
-    db.close();
+    await backend.close();
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({ allowPositionals: true, options: { list: { type: 'boolean', default: false }, dir: { type: 'string' } } });
@@ -57,8 +65,8 @@ function main(): void {
   const config = loadConfig();
 
   if (parsed.values.list) {
-    withStore(config.databaseFile, (store) => {
-      const versions = store.list();
+    await withStore(config, async (store) => {
+      const versions = await store.list();
       if (!versions.length) throw new NotFound('The bot has served no versions yet.');
       for (const v of versions) console.log(`${v.version}  first loaded ${v.firstLoadedAt}  ${v.entryCount} entries`);
     });
@@ -68,8 +76,8 @@ function main(): void {
   if (version !== undefined) {
     const prefix = versionPrefix.safeParse(version);
     if (!prefix.success) throw new UsageError(`"${version}": ${prefix.error.issues[0]!.message}`);
-    withStore(config.databaseFile, (store) => {
-      const found = store.find(prefix.data);
+    await withStore(config, async (store) => {
+      const found = await store.find(prefix.data);
       if (!found.length) throw new NotFound(`No version starting "${prefix.data}" has been served here (npm run kb:version -- --list shows those that have).`);
       if (found.length > 1) throw new NotFound(`More than one version starts "${prefix.data}": give more of it.\n${found.map((v) => `  ${v.version}`).join('\n')}`);
       printEntries(found[0]!, entryId);
@@ -84,13 +92,11 @@ function main(): void {
   }
   const current = read.content.version;
   console.log(current);
-  const served = fs.existsSync(config.databaseFile) ? withStore(config.databaseFile, (store) => store.find(current)[0]) : undefined;
+  const served = hasDatabase(config) ? await withStore(config, async (store) => (await store.find(current))[0]) : undefined;
   console.log(served ? `First loaded by the bot ${served.firstLoadedAt}.` : 'Not loaded by the bot yet: it will be once the bot starts or reloads.');
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = err instanceof UsageError ? 2 : 1;
-}
+});

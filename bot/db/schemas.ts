@@ -1,5 +1,9 @@
+import { TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
+import { BIN_SCHEMA } from '../../knowledge/bins/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { DIRECTLINE_SCHEMA } from '../directline/store';
+import { KNOWLEDGE_VERSIONS_SCHEMA } from '../knowledgeVersions';
+import { BOT_STATE_SCHEMA } from '../stateStorage';
 import { migrateStore } from './index';
 
 /**
@@ -8,6 +12,10 @@ import { migrateStore } from './index';
  */
 export const SCHEMAS: readonly StoreSchema[] = [
   DIRECTLINE_SCHEMA,
+  BOT_STATE_SCHEMA,
+  TRANSCRIPTS_SCHEMA,
+  KNOWLEDGE_VERSIONS_SCHEMA,
+  BIN_SCHEMA,
 ];
 
 /** Brings every store's tables up to date, in one transaction. */

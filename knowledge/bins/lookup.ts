@@ -7,7 +7,6 @@ export type BinDayResult =
   | { kind: 'unknown-postcode'; postcode: string }
   | { kind: 'invalid-postcode'; input: string };
 
-
 /** The bin-day lookup behind `lookup: bin-day`: a postcode in, the next two collections out. */
 export class BinDayLookup {
   constructor(
@@ -16,14 +15,14 @@ export class BinDayLookup {
     private readonly now: () => Date,
   ) {}
 
-  lookup(input: string): BinDayResult {
+  async lookup(input: string): Promise<BinDayResult> {
     const postcode = normalizePostcode(input);
     if (!postcode) return { kind: 'invalid-postcode', input };
-    const round = this.store.roundFor(postcode);
+    const round = await this.store.roundFor(postcode);
     if (!round) return { kind: 'unknown-postcode', postcode };
     const today = dateIn(this.timeZone, this.now());
     // Changes are keyed by scheduled date; a scheduled date up to a week back can land after today.
-    const changes = this.store.changesBetween(addDays(today, -7), addDays(today, 60));
+    const changes = await this.store.changesBetween(addDays(today, -7), addDays(today, 60));
     return { kind: 'found', postcode, round: round.round, collections: nextCollections(round, today, changes), today };
   }
 }

@@ -126,7 +126,7 @@ describe('conversation', () => {
   });
 
   it('says "today" when today is collection day', async () => {
-    bot.close();
+    await bot.close();
     bot = new BotHarness(undefined, undefined, new Date('2026-12-01T18:00:00Z'));
     expect(texts(await bot.say('bin collection day TE1 1AA'))[0]).toContain('- **Today (Tuesday 1 December)**: recycling (blue bin)');
   });
@@ -175,7 +175,7 @@ describe('conversation', () => {
 
   it('keeps a conversation going across a restart (state is in SQLite)', async () => {
     await bot.say('when is my bin day');
-    bot.close();
+    await bot.close();
     bot = new BotHarness(bot.dbFile);
     expect(texts(await bot.say('TE1 1AA'))[0]).toMatch(/^Your next bin collections for \*\*TE1 1AA\*\*/);
   });

@@ -4,13 +4,14 @@ import { tempDbFile } from '../tempDb';
 import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
 import { checkRequiredContent, Conversation } from '../../bot/conversation';
-import { openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db, type Sql } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { ParleyBot } from '../../bot/parleyBot';
-import { SqliteStorage } from '../../bot/stateStorage';
+import { SqlStorage } from '../../bot/stateStorage';
 import type { ConversationData, UserData } from '../../bot/state';
 import { loadBinData } from '../../knowledge/bins/data';
 import { BinDayLookup } from '../../knowledge/bins/lookup';
-import { SqliteBinStore } from '../../knowledge/bins/store';
+import { SqlBinStore } from '../../knowledge/bins/store';
 import type { Thresholds } from '../../knowledge/decide';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { Matcher } from '../../knowledge/matcher';
@@ -38,7 +39,10 @@ export { tempDbFile };
 /** The real bot (real SQLite storage, real matcher) on botbuilder's TestAdapter. */
 export class BotHarness {
   readonly db: Db;
+  readonly sql: Sql;
   readonly bot: ParleyBot;
+  /** The tables made and the bin data in; `say` waits for it. */
+  private readonly ready: Promise<void>;
   adapter: TestAdapter;
 
   constructor(
@@ -47,8 +51,9 @@ export class BotHarness {
     now: Date = NOW,
   ) {
     this.db = openDatabase(dbFile);
-    const binStore = new SqliteBinStore(this.db);
-    binStore.replace(binData);
+    this.sql = new SqliteBackend(this.db).sql;
+    const binStore = new SqlBinStore(this.sql);
+    this.ready = migrateAll(this.sql).then(() => binStore.replace(binData));
     const conversation = new Conversation({
       knowledge: () => knowledge,
       thresholds,
@@ -57,7 +62,7 @@ export class BotHarness {
       bins: new BinDayLookup(binStore, 'Europe/London', () => now),
       now: () => now,
     });
-    const storage = new SqliteStorage(this.db, () => now);
+    const storage = new SqlStorage(this.sql, () => now);
     this.bot = new ParleyBot(new ConversationState(storage), new UserState(storage), conversation);
     this.adapter = this.newConversation('conversation-1');
   }
@@ -71,23 +76,26 @@ export class BotHarness {
 
   /** Sends one message (or activity) and returns the bot's replies to it. */
   async say(input: string | Partial<Activity>): Promise<Partial<Activity>[]> {
+    await this.ready;
     await this.adapter.send(input).startTest();
     return this.adapter.activeQueue.splice(0);
   }
 
   async conversationData(): Promise<ConversationData> {
     const key = `${this.adapter.conversation.channelId}/conversations/${this.adapter.conversation.conversation.id}/`;
-    const items = await new SqliteStorage(this.db).read([key]);
+    const items = await new SqlStorage(this.sql).read([key]);
     return (items[key] as { parley: ConversationData }).parley;
   }
 
   async userData(): Promise<UserData> {
     const key = `${this.adapter.conversation.channelId}/users/resident/`;
-    const items = await new SqliteStorage(this.db).read([key]);
+    const items = await new SqlStorage(this.sql).read([key]);
     return (items[key] as { resident: UserData }).resident;
   }
 
-  close(): void {
+  /** After the set-up has settled: closing under it would fail its statements. */
+  async close(): Promise<void> {
+    await this.ready;
     this.db.close();
   }
 }

@@ -1,4 +1,5 @@
-import { openDatabase, type Db } from '../../bot/db';
+import { migrate, openDatabase, type Db } from '../../bot/db';
+import { SqliteSql } from '../../bot/db/sqlite';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { HandoffDesk, type DeskDeps } from '../../handoff/desk';
 import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
@@ -7,7 +8,7 @@ import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
 import { SqliteEscalationQueue, type NewEscalation } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
+import { SqlTranscriptStore, TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { FIXTURE_KB } from '../bot/harness';
 
@@ -25,6 +26,7 @@ describe('HandoffDesk', () => {
 
   beforeEach(() => {
     db = openDatabase(':memory:');
+    migrate(db, TRANSCRIPTS_SCHEMA.store, TRANSCRIPTS_SCHEMA.sqlite);
     queue = new SqliteEscalationQueue(db);
     leftMessages = new SqliteLeftMessageStore(db);
     const hub = new InProcessDeskEvents();
@@ -39,7 +41,7 @@ describe('HandoffDesk', () => {
       messages: new SqliteLiveMessageStore(db),
       departments: () => kb.departments,
       holidays: new Map(),
-      transcripts: new SqliteTranscriptStore(db),
+      transcripts: new SqlTranscriptStore(new SqliteSql(db)),
       events: hub,
       leftMessages,
       planDeliveries: (e, m) => planDeliveries(e, m),

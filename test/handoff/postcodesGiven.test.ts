@@ -1,9 +1,8 @@
 import type { Config } from '../../bot/config';
-import { openDatabase } from '../../bot/db';
 import type { App } from '../../bot/index';
 import { PostcodesGiven } from '../../handoff/postcodesGiven';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig } from '../app';
+import { SqlTranscriptStore } from '../../handoff/transcriptStore';
+import { startApp, testConfig, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 
 describe('PostcodesGiven', () => {
@@ -40,15 +39,10 @@ describe('postcodes in transcripts, over real HTTP', () => {
     await say('when is my bin day');
     await say('TE1 1AA');
     await say('my neighbour at TE1 2BB plays loud music');
-    const db = openDatabase(config.databaseFile);
-    try {
-      const texts = (await new SqliteTranscriptStore(db).transcriptOf('test', 'pc-1')).map((a) => a.text ?? '');
-      expect(texts).toContain('TE1 1AA');
-      expect(texts.some((t) => t.startsWith('Your next bin collections for **TE1 1AA**'))).toBe(true);
-      expect(texts).toContain('my neighbour at [postcode] plays loud music');
-      expect(texts.join('\n')).not.toContain('TE1 2BB');
-    } finally {
-      db.close();
-    }
+    const texts = (await withSql(config, (sql) => new SqlTranscriptStore(sql).transcriptOf('test', 'pc-1'))).map((a) => a.text ?? '');
+    expect(texts).toContain('TE1 1AA');
+    expect(texts.some((t) => t.startsWith('Your next bin collections for **TE1 1AA**'))).toBe(true);
+    expect(texts).toContain('my neighbour at [postcode] plays loud music');
+    expect(texts.join('\n')).not.toContain('TE1 2BB');
   });
 });

@@ -1,13 +1,15 @@
 import { TestAdapter, TranscriptLoggerMiddleware, type Activity } from 'botbuilder';
-import { openDatabase, type Db } from '../../bot/db';
+import { migrateStore, openDatabase, SqliteBackend, type Sql } from '../../bot/db';
 import {
   InvalidActivityError,
   PAGE_SIZE,
-  SqliteTranscriptStore,
+  SqlTranscriptStore,
   TranscriptArgumentError,
-  type SqliteTranscriptStoreOptions,
+  TRANSCRIPTS_SCHEMA,
+  type SqlTranscriptStoreOptions,
 } from '../../handoff/transcriptStore';
-import { tempDbFile } from '../bot/harness';
+import { describeInstances, forEachBackend } from '../db/backends';
+import { tempDbFile } from '../tempDb';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
@@ -40,17 +42,17 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise
   }
 }
 
-function rawDocs(db: Db): string[] {
-  return db.prepare<[], { doc: string }>('SELECT doc FROM transcript_activities ORDER BY seq').all().map((r) => r.doc);
+async function rawDocs(sql: Sql): Promise<string[]> {
+  return (await sql.all<{ doc: string }>('SELECT doc FROM transcript_activities ORDER BY seq')).map((r) => r.doc);
 }
 
-describe('SqliteTranscriptStore', () => {
-  let db: Db;
-  const open = (options?: SqliteTranscriptStoreOptions) => new SqliteTranscriptStore(db, options);
-  beforeEach(() => {
-    db = openDatabase(tempDbFile());
+forEachBackend('SqlTranscriptStore', (fresh) => {
+  let sql: Sql;
+  const open = (options?: SqlTranscriptStoreOptions) => new SqlTranscriptStore(sql, options);
+  beforeEach(async () => {
+    sql = (await fresh()).sql;
+    await migrateStore(sql, TRANSCRIPTS_SCHEMA);
   });
-  afterEach(() => db.close());
 
   it('reads a conversation back in the order it was logged, even when clocks disagree', async () => {
     const store = open();
@@ -128,7 +130,7 @@ describe('SqliteTranscriptStore', () => {
     activity.value = { email: 'jane@example.com', nested: ['call 07700 900123', 3], ok: true };
     await store.logActivity(activity);
 
-    const [raw] = rawDocs(db);
+    const [raw] = await rawDocs(sql);
     expect(raw).not.toMatch(/jane@example\.com|07700|BK3 4TN/);
     const [stored] = await store.transcriptOf('webchat', 'c1');
     expect(stored!.text).toBe('I am [email], [phone], [postcode]');
@@ -148,21 +150,7 @@ describe('SqliteTranscriptStore', () => {
   it('stores text as written when redaction is turned off', async () => {
     const store = open({ redact: false });
     await store.logActivity(message('c1', 1, 'jane@example.com'));
-    expect(rawDocs(db)[0]).toContain('jane@example.com');
-  });
-
-  it('keeps everything when the database is reopened', async () => {
-    const file = tempDbFile();
-    const first = openDatabase(file);
-    await new SqliteTranscriptStore(first).logActivity(message('c1', 1, 'before the restart'));
-    first.close();
-
-    const reopened = openDatabase(file);
-    const store = new SqliteTranscriptStore(reopened);
-    await store.logActivity(message('c1', 2, 'after the restart'));
-    expect((await store.transcriptOf('webchat', 'c1')).map((a) => a.text)).toEqual(['before the restart', 'after the restart']);
-    expect(reopened.prepare("SELECT version FROM schema_migrations WHERE store = 'transcripts'").all()).toEqual([{ version: 1 }]);
-    reopened.close();
+    expect((await rawDocs(sql))[0]).toContain('jane@example.com');
   });
 
   it("marks the bot's replies with role 'bot' once it knows the bot's id from a resident's message", async () => {
@@ -210,6 +198,60 @@ describe('SqliteTranscriptStore', () => {
       ['user', 'and my phone is [phone]'],
       ['bot', 'You said: and my phone is [phone]'],
     ]);
-    expect(rawDocs(db).join('\n')).not.toMatch(/jane@|07700/);
+    expect((await rawDocs(sql)).join('\n')).not.toMatch(/jane@|07700/);
+  });
+});
+
+describe('SqlTranscriptStore on a SQLite file', () => {
+  it('keeps everything when the database is reopened', async () => {
+    const file = tempDbFile();
+    const first = new SqliteBackend(openDatabase(file));
+    await migrateStore(first.sql, TRANSCRIPTS_SCHEMA);
+    await new SqlTranscriptStore(first.sql).logActivity(message('c1', 1, 'before the restart'));
+    await first.close();
+
+    const reopened = new SqliteBackend(openDatabase(file));
+    await migrateStore(reopened.sql, TRANSCRIPTS_SCHEMA);
+    const store = new SqlTranscriptStore(reopened.sql);
+    await store.logActivity(message('c1', 2, 'after the restart'));
+    expect((await store.transcriptOf('webchat', 'c1')).map((a) => a.text)).toEqual(['before the restart', 'after the restart']);
+    expect(await reopened.sql.all("SELECT version FROM schema_migrations WHERE store = 'transcripts'")).toEqual([{ version: 1 }]);
+    await reopened.close();
+  });
+});
+
+describeInstances('SqlTranscriptStore', (fresh, another) => {
+  it("one conversation logged by both instances at once reads back whole, in order, with the bot's role inferred across them", async () => {
+    const one = await fresh();
+    await migrateStore(one.sql, TRANSCRIPTS_SCHEMA);
+    const two = await another(one);
+    const first = new SqlTranscriptStore(one.sql);
+    const second = new SqlTranscriptStore(two.sql);
+
+    // The resident's message reached instance 1; the bot's reply is logged by instance 2.
+    await first.logActivity(message('c1', 0, 'hi'));
+    await second.logActivity(message('c1', 1, 'Hello', 'bot'));
+    // Then many activities at once from both, each instance keeping its own order.
+    await Promise.all([
+      (async () => {
+        for (let n = 0; n < 15; n++) await first.logActivity(message('c1', 10 + n, `one ${n}`));
+      })(),
+      (async () => {
+        for (let n = 0; n < 15; n++) await second.logActivity(message('c1', 10 + n, `two ${n}`));
+      })(),
+    ]);
+
+    const read: Activity[] = [];
+    let token: string | undefined;
+    do {
+      const page = await second.getTranscriptActivities('webchat', 'c1', token);
+      read.push(...page.items);
+      token = page.continuationToken;
+    } while (token);
+    expect(read.slice(0, 2).map((a) => [a.from.role, a.text])).toEqual([['user', 'hi'], ['bot', 'Hello']]);
+    const texts = read.map((a) => a.text!);
+    expect(texts).toHaveLength(32);
+    expect(new Set(texts).size).toBe(32);
+    for (const who of ['one', 'two']) expect(texts.filter((t) => t.startsWith(who))).toEqual(Array.from({ length: 15 }, (_, n) => `${who} ${n}`));
   });
 });

@@ -3,11 +3,10 @@ import type { Config } from '../../bot/config';
 import type { App } from '../../bot/index';
 import { readKnowledge } from '../../bot/knowledgeLoad';
 import type { ReloadStatus } from '../../bot/knowledgeReloader';
-import { SqliteKnowledgeVersionStore } from '../../bot/knowledgeVersions';
+import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { openDatabase } from '../../bot/db';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlTranscriptStore } from '../../handoff/transcriptStore';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { call, login } from '../handoff/consoleClient';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { KbCopy } from './reloadFixture';
@@ -162,9 +161,8 @@ describe('live reload over real HTTP', () => {
 
   it('keeps the version on each answer in the transcript, and the text of every version in the versions store', async () => {
     // The app's own SQLite file, read through a second connection as an investigator would.
-    const db = openDatabase(state.config.databaseFile);
-    try {
-      const transcript = await new SqliteTranscriptStore(db).transcriptOf('test', 'pay');
+    await withSql(state.config, async (sql) => {
+      const transcript = await new SqlTranscriptStore(sql).transcriptOf('test', 'pay');
       const answers = transcript.filter((a) => traced(a)).map((a) => ({ text: a.text?.split('\n')[0], ...traced(a) }));
       expect(answers).toEqual([
         { text: PAY_V1, entryId: 'council-tax-pay', kbVersion: v1 },
@@ -174,15 +172,13 @@ describe('live reload over real HTTP', () => {
       ]);
 
       // The entry is gone from the files now; the store still says what each version told the resident.
-      const versions = new SqliteKnowledgeVersionStore(db);
-      const [first] = versions.find(answers[0]!.kbVersion!);
+      const versions = new SqlKnowledgeVersionStore(sql);
+      const [first] = await versions.find(answers[0]!.kbVersion!);
       expect(first?.firstLoadedAt).toBe('2026-11-25T10:00:00.000Z');
       expect(first?.text.entries.find((e) => e.id === 'council-tax-pay')?.answer).toBe(PAY_V1);
-      expect(versions.find(v2)[0]?.text.entries.find((e) => e.id === 'council-tax-pay')?.answer).toBe(PAY_V2);
-      expect(versions.list()).toHaveLength(4);
-    } finally {
-      db.close();
-    }
+      expect((await versions.find(v2))[0]?.text.entries.find((e) => e.id === 'council-tax-pay')?.answer).toBe(PAY_V2);
+      expect(await versions.list()).toHaveLength(4);
+    });
   });
 });
 

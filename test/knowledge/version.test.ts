@@ -1,8 +1,8 @@
 import { readKnowledge } from '../../bot/knowledgeLoad';
-import { SqliteKnowledgeVersionStore } from '../../bot/knowledgeVersions';
-import { openDatabase } from '../../bot/db';
+import { KNOWLEDGE_VERSIONS_SCHEMA, SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
+import { migrateStore } from '../../bot/db';
 import { canonicalJson, shortVersion, versionText } from '../../knowledge/version';
-import { tempDbFile } from '../tempDb';
+import { forEachBackend } from '../db/backends';
 import { KbCopy } from './reloadFixture';
 
 /** The version of a knowledge folder, as the bot computes it at start and at each reload. */
@@ -60,31 +60,36 @@ describe('knowledgeVersion: a hash of the content as loaded', () => {
   });
 });
 
-describe('the knowledge versions store (SQLite)', () => {
+forEachBackend('the knowledge versions store', (fresh) => {
+  async function openStore(): Promise<SqlKnowledgeVersionStore> {
+    const { sql } = await fresh();
+    await migrateStore(sql, KNOWLEDGE_VERSIONS_SCHEMA);
+    return new SqlKnowledgeVersionStore(sql);
+  }
+
   const read = (copy: KbCopy) => {
     const r = readKnowledge(copy.dir, copy.dir);
     if (r.kind === 'invalid') throw new Error('fixture invalid');
     return r.content;
   };
 
-  it('keeps each version once, with when it was first loaded and what its entries said', () => {
-    const db = openDatabase(tempDbFile());
-    const store = new SqliteKnowledgeVersionStore(db);
+  it('keeps each version once, with when it was first loaded and what its entries said', async () => {
+    const store = await openStore();
     const first = read(new KbCopy());
     const edited = new KbCopy();
     edited.edit('entries.yaml', 'by Direct Debit or by phone.', 'by Direct Debit only.');
     const second = read(edited);
 
-    store.record(first.version, versionText(first.kb), new Date('2026-11-25T10:00:00Z'));
-    store.record(second.version, versionText(second.kb), new Date('2026-11-25T11:00:00Z'));
+    await store.record(first.version, versionText(first.kb), new Date('2026-11-25T10:00:00Z'));
+    await store.record(second.version, versionText(second.kb), new Date('2026-11-25T11:00:00Z'));
     // Loaded again later (a restart, or an edit undone): the first time stays.
-    store.record(first.version, versionText(first.kb), new Date('2026-11-25T12:00:00Z'));
+    await store.record(first.version, versionText(first.kb), new Date('2026-11-25T12:00:00Z'));
 
-    expect(store.list()).toEqual([
+    expect(await store.list()).toEqual([
       { version: first.version, firstLoadedAt: '2026-11-25T10:00:00.000Z', entryCount: 8 },
       { version: second.version, firstLoadedAt: '2026-11-25T11:00:00.000Z', entryCount: 8 },
     ]);
-    const [found, ...others] = store.find(first.version.slice(0, 12));
+    const [found, ...others] = await store.find(first.version.slice(0, 12));
     expect(others).toEqual([]);
     expect(found?.text.entries.find((e) => e.id === 'council-tax-pay')).toEqual({
       id: 'council-tax-pay',
@@ -94,26 +99,31 @@ describe('the knowledge versions store (SQLite)', () => {
       links: [{ title: 'Pay Council Tax', url: 'https://www.testshire.example/council-tax/pay' }],
       escalate: 'none',
     });
-    expect(store.find(second.version)[0]?.text.entries.find((e) => e.id === 'council-tax-pay')?.answer).toBe(
+    expect((await store.find(second.version))[0]?.text.entries.find((e) => e.id === 'council-tax-pay')?.answer).toBe(
       'You can pay your Council Tax online, by Direct Debit only.',
     );
     expect(found?.text.departments.map((d) => d.id)).toEqual(['customer-services', 'waste', 'housing', 'council-tax']);
-    db.close();
   });
 
-  it('finds by any prefix, in upper or lower case, and nothing for an unknown one', () => {
-    const db = openDatabase(':memory:');
-    const store = new SqliteKnowledgeVersionStore(db);
+  it('finds by any prefix, in upper or lower case, and nothing for an unknown one', async () => {
+    const store = await openStore();
     const content = read(new KbCopy());
-    store.record(content.version, versionText(content.kb), new Date('2026-11-25T10:00:00Z'));
-    expect(store.find(content.version.slice(0, 6).toUpperCase()).map((v) => v.version)).toEqual([content.version]);
+    await store.record(content.version, versionText(content.kb), new Date('2026-11-25T10:00:00Z'));
+    expect((await store.find(content.version.slice(0, 6).toUpperCase())).map((v) => v.version)).toEqual([content.version]);
     const other = content.version.startsWith('0') ? 'ffff' : '0000';
-    expect(store.find(other)).toEqual([]);
-    db.close();
+    expect(await store.find(other)).toEqual([]);
   });
 
-  it.each(['', 'abc', 'not-hex!', 'g'.repeat(12), 'a'.repeat(65)])('refuses %p as a version', (prefix) => {
-    const store = new SqliteKnowledgeVersionStore(openDatabase(':memory:'));
-    expect(() => store.find(prefix)).toThrow(/expected a version/);
+  it('records a version once when several instances load it at once', async () => {
+    const store = await openStore();
+    const content = read(new KbCopy());
+    const times = ['2026-11-25T10:00:00Z', '2026-11-25T10:00:01Z', '2026-11-25T10:00:02Z'];
+    await Promise.all(times.map((t) => store.record(content.version, versionText(content.kb), new Date(t))));
+    expect(await store.list()).toEqual([{ version: content.version, firstLoadedAt: expect.any(String), entryCount: 8 }]);
+  });
+
+  it.each(['', 'abc', 'not-hex!', 'g'.repeat(12), 'a'.repeat(65)])('refuses %p as a version', async (prefix) => {
+    const store = await openStore();
+    await expect(store.find(prefix)).rejects.toThrow(/expected a version/);
   });
 });

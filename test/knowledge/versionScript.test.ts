@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { readKnowledge } from '../../bot/knowledgeLoad';
-import { SqliteKnowledgeVersionStore } from '../../bot/knowledgeVersions';
+import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
 import { versionText } from '../../knowledge/version';
+import { freshPostgres, withSearchPath } from '../db/backends';
+import { postgresUrl } from '../postgres';
 import { tempDir } from '../tempDb';
 import { KbCopy } from './reloadFixture';
 
@@ -11,11 +14,17 @@ const root = path.resolve(__dirname, '..', '..');
 const PAY_V1 = 'You can pay your Council Tax online, by Direct Debit or by phone.';
 const PAY_V2 = 'You can pay your Council Tax online or at the Town Hall.';
 
-function kbVersion(args: string[], env: { dataDir: string; kbDir: string }) {
+function kbVersion(args: string[], env: { dataDir: string; kbDir: string; databaseUrl?: string }) {
   const run = spawnSync('node', ['--import', 'tsx', 'scripts/kb-version.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', PARLEY_DATA_DIR: env.dataDir, PARLEY_KNOWLEDGE_DIR: env.kbDir },
+    env: {
+      ...process.env,
+      DOTENV_CONFIG_QUIET: 'true',
+      PARLEY_DATA_DIR: env.dataDir,
+      PARLEY_KNOWLEDGE_DIR: env.kbDir,
+      ...(env.databaseUrl && { DATABASE_URL: env.databaseUrl }),
+    },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -35,12 +44,16 @@ describe('npm run kb:version', () => {
   copy.edit('entries.yaml', PAY_V2, 'You can pay your Council Tax online.');
   const v3 = versionOf(copy);
   const dataDir = tempDir('parley-kbversion-');
-  const db = openDatabase(path.join(dataDir, 'parley.sqlite'));
-  const store = new SqliteKnowledgeVersionStore(db);
-  store.record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
-  store.record(v2.version, versionText(v2.kb), new Date('2026-11-25T11:30:00Z'));
-  db.close();
   const env = { dataDir, kbDir: copy.dir };
+
+  beforeAll(async () => {
+    const backend = new SqliteBackend(openDatabase(path.join(dataDir, 'parley.sqlite')));
+    await migrateAll(backend.sql);
+    const store = new SqlKnowledgeVersionStore(backend.sql);
+    await store.record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
+    await store.record(v2.version, versionText(v2.kb), new Date('2026-11-25T11:30:00Z'));
+    await backend.close();
+  });
 
   it('prints the version of the folder as it is now, and whether the bot has loaded it', () => {
     expect(kbVersion([], env)).toEqual({ status: 0, stdout: `${v3.version}\nNot loaded by the bot yet: it will be once the bot starts or reloads.\n`, stderr: '' });
@@ -93,5 +106,27 @@ describe('npm run kb:version', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^The knowledge base has errors, so it has no version/);
     expect(run.stderr).toMatch(/entries\.yaml:37:5 entries\[5\]\.department: unknown department "tax"/);
+  });
+});
+
+const url = postgresUrl();
+(url ? describe : describe.skip)('npm run kb:version with DATABASE_URL', () => {
+  it('reads the versions the bot keeps in PostgreSQL', async () => {
+    const copy = new KbCopy();
+    const v1 = versionOf(copy);
+    const backend = await freshPostgres(url!);
+    let databaseUrl: string;
+    try {
+      await migrateAll(backend.sql);
+      await new SqlKnowledgeVersionStore(backend.sql).record(v1.version, versionText(v1.kb), new Date('2026-11-25T10:00:00Z'));
+      const { schema } = (await backend.sql.get<{ schema: string }>('SELECT current_schema() AS schema'))!;
+      databaseUrl = withSearchPath(url!, schema);
+    } finally {
+      await backend.close();
+    }
+    // No SQLite file in this data folder: the versions can only have come from PostgreSQL.
+    const env = { dataDir: tempDir('parley-kbversion-pg-'), kbDir: copy.dir, databaseUrl };
+    expect(kbVersion(['--list'], env)).toEqual({ status: 0, stdout: `${v1.version}  first loaded 2026-11-25T10:00:00.000Z  8 entries\n`, stderr: '' });
+    expect(kbVersion([], env).stdout).toBe(`${v1.version}\nFirst loaded by the bot 2026-11-25T10:00:00.000Z.\n`);
   });
 });

@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Activity } from 'botbuilder';
-import { openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
+import { SqlTranscriptStore } from '../../handoff/transcriptStore';
 import { Ledger } from '../../scripts/crash/ledger';
 import { runCrashTest } from '../../scripts/crash-test';
 import { tempDbFile } from '../tempDb';
@@ -46,7 +47,9 @@ describe('the crash ledger check', () => {
     const queue = new SqliteEscalationQueue(db);
     const live = new SqliteLiveMessageStore(db);
     const left = new SqliteLeftMessageStore(db);
-    const transcripts = new SqliteTranscriptStore(db, { now: () => at });
+    const sql = new SqliteBackend(db).sql;
+    await migrateAll(sql);
+    const transcripts = new SqlTranscriptStore(sql, { now: () => at });
     const { token } = new SqliteSessionStore(db, { idleMinutes: 60, maxHours: 8 }).create(agents.get('Ann Smith')!.id, at);
     const escalation = (conversationId: string, minutes: number) => {
       const r = queue.enqueue({ conversationId, reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, new Date(at.getTime() + minutes * 60_000));

@@ -1,5 +1,5 @@
 import type { ConversationData } from '../../../bot/state';
-import { SqliteStorage } from '../../../bot/stateStorage';
+import { SqlStorage } from '../../../bot/stateStorage';
 import { BotHarness, buttons, SUGGEST_EVERY_MATCH, texts } from '../harness';
 import { adaptiveCard, imBackValues, teamsConversation, teamsMemberAdded, teamsMessage, type Scope } from './teamsActivity';
 
@@ -38,7 +38,7 @@ describe('Parley in Microsoft Teams', () => {
       await bot.say(teamsMessage('how do I pay my council tax', { scope }));
       expect(texts(await bot.say(teamsMessage('Yes', { scope, mention: false })))).toEqual(['Good, I’m glad that helped. Is there anything else I can help with?']);
       const key = `msteams/conversations/${teamsConversation({ scope }).id}/`;
-      const stored = (await new SqliteStorage(bot.db).read([key]))[key] as { parley: ConversationData };
+      const stored = (await new SqlStorage(bot.sql).read([key]))[key] as { parley: ConversationData };
       expect(stored.parley.feedback).toEqual([{ entryId: 'council-tax-pay', helped: true }]);
     });
 
