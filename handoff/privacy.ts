@@ -1,7 +1,8 @@
-import { migrate, type Db } from '../bot/db';
+import type { Db } from '../bot/db';
+import { SqliteSql } from '../bot/db/sqlite';
 import { SqliteChannelStore } from '../bot/directline/store';
 import { SqliteStorage } from '../bot/stateStorage';
-import { SqliteGapStore } from '../knowledge/gaps/store';
+import { SqlGapStore } from '../knowledge/gaps/store';
 import { SqliteLeftMessageStore } from './leftMessages';
 import { SqliteLiveMessageStore } from './liveMessages';
 import { SqliteEscalationQueue } from './queue';
@@ -24,7 +25,7 @@ export interface PrivacyStores {
   state: Pick<SqliteStorage, 'purge' | 'erase'>;
   /** Absent when Parley's own web channel is off (Azure's Direct Line keeps its own). */
   channel?: Pick<SqliteChannelStore, 'purge' | 'erase'>;
-  gaps: Pick<SqliteGapStore, 'erase'>;
+  gaps: Pick<SqlGapStore, 'erase'>;
 }
 
 export interface PurgeCounts {
@@ -74,10 +75,14 @@ export class Privacy {
     });
   }
 
-  /** A resident's conversation, everywhere: the right to erasure (UK GDPR article 17). */
-  erase(conversationId: string): EraseCounts {
+  /**
+   * A resident's conversation, everywhere: the right to erasure (UK GDPR article 17). The gaps'
+   * store is on the async Sql layer (issue 10) and cannot join the synchronous transaction of the
+   * others, so its questions go after it; erasing again finishes an interrupted run.
+   */
+  async erase(conversationId: string): Promise<EraseCounts> {
     const s = this.stores;
-    return this.atomically(() => {
+    const counts = this.atomically(() => {
       const residents = s.transcripts.residentsOf(conversationId);
       const escalations = s.queue.idsFor(conversationId);
       // Children before the escalations they point at (foreign keys).
@@ -90,9 +95,9 @@ export class Privacy {
         leftMessages,
         botStates: s.state.erase(conversationId, residents),
         channelActivities: s.channel?.erase(conversationId) ?? 0,
-        gaps: s.gaps.erase(conversationId),
       };
     });
+    return { ...counts, gaps: await s.gaps.erase(conversationId) };
   }
 }
 
@@ -106,7 +111,7 @@ export function privacyFor(db: Db, options: { timeZone: string }): Privacy {
       leftMessages: new SqliteLeftMessageStore(db),
       state: new SqliteStorage(db),
       channel: new SqliteChannelStore(db),
-      gaps: new SqliteGapStore(db, { migrate, timeZone: options.timeZone }),
+      gaps: new SqlGapStore(new SqliteSql(db), { timeZone: options.timeZone }),
     },
     (work) => db.transaction(work)(),
   );

@@ -16,7 +16,7 @@ import { privacyFor } from '../handoff/privacy';
 import { UsageError } from './cli';
 
 
-function main(): number {
+async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ options: { conversation: { type: 'string' }, json: { type: 'boolean', default: false } } }));
@@ -32,7 +32,7 @@ function main(): number {
   }
   const db = openDatabase(config.databaseFile);
   try {
-    const counts = privacyFor(db, { timeZone: config.PARLEY_TIMEZONE }).erase(id);
+    const counts = await privacyFor(db, { timeZone: config.PARLEY_TIMEZONE }).erase(id);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     if (values.json) console.log(JSON.stringify(counts));
     else if (total === 0) console.log(`Nothing stored for conversation ${id}.`);
@@ -46,10 +46,11 @@ function main(): number {
   }
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  console.error(`${err.message}\nUsage: npm run erase -- --conversation ID [--json]`);
-  process.exitCode = 2;
-}
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\nUsage: npm run erase -- --conversation ID [--json]`);
+    process.exitCode = 2;
+  },
+);

@@ -1,3 +1,5 @@
+import { REPORT_EVENTS_SCHEMA } from '../../handoff/reporting/store';
+import { GAP_SCHEMA } from '../../knowledge/gaps/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { migrateStore } from './index';
 
@@ -5,7 +7,10 @@ import { migrateStore } from './index';
  * Every store's tables, in the order they are created (a store whose tables refer to another's
  * comes after it). `npm run db:migrate`, the app at start and db:copy all go by this list.
  */
-export const SCHEMAS: readonly StoreSchema[] = [];
+export const SCHEMAS: readonly StoreSchema[] = [
+  GAP_SCHEMA,
+  REPORT_EVENTS_SCHEMA,
+];
 
 /** Brings every store's tables up to date, in one transaction. */
 export async function migrateAll(sql: Sql): Promise<void> {

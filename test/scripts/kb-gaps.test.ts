@@ -2,12 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
 import type { GapReport } from '../../knowledge/gaps/report';
-import { SqliteGapStore, type NewGap } from '../../knowledge/gaps/store';
+import { SqlGapStore, type NewGap } from '../../knowledge/gaps/store';
 import { entrySchema } from '../../knowledge/schema';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDir } from '../tempDb';
@@ -42,16 +41,16 @@ describe('npm run kb:gaps', () => {
 
   beforeAll(async () => {
     config = testConfig();
-    withDatabase(config, (db) => {
-      const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
+    await withSql(config, async (sql) => {
+      const gaps = new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE });
       const seed = (gap: NewGap, at: string) => gaps.record(gap, new Date(at));
-      seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'p1' }, '2026-10-20T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'p2' }, '2026-10-21T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'how much is a resident parking permit', conversationId: 'p3' }, '2026-10-22T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'p1' }, '2026-10-20T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'p2' }, '2026-10-21T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'how much is a resident parking permit', conversationId: 'p3' }, '2026-10-22T09:00:00Z');
       // Nothing left to group by once the email address was taken out.
-      seed({ kind: 'not-understood', question: '[email]', conversationId: 'x1' }, '2026-10-25T09:00:00Z');
-      seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 't1' }, '2026-11-10T09:00:00Z');
-      seed({ kind: 'none-of-these', question: 'can I pay my council tax by card', conversationId: 't2' }, '2026-11-11T09:00:00Z');
+      await seed({ kind: 'not-understood', question: '[email]', conversationId: 'x1' }, '2026-10-25T09:00:00Z');
+      await seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 't1' }, '2026-11-10T09:00:00Z');
+      await seed({ kind: 'none-of-these', question: 'can I pay my council tax by card', conversationId: 't2' }, '2026-11-11T09:00:00Z');
     });
     const started = await startApp(config, { now: () => clock });
     app = started.app;
