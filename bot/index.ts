@@ -212,8 +212,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const reportEvents = new SqlReportEventStore(backend.sql);
   const deskRecorder = recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
   const outcomes = outcomeRecorder({ events: reportEvents, gaps, now, log });
-  const record = outcomes.record;
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, record);
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, outcomes.record);
 
   const server = createServer({
     adapter,

@@ -5,10 +5,7 @@ import { PostgresBackend, SqliteBackend, openDatabase, type Backend } from '../.
  * it: for tests of what two instances do at once. The caller closes it.
  */
 export function twin(backend: Backend): Backend {
-  if (backend instanceof PostgresBackend) {
-    const { connectionString } = backend.pool.options as { connectionString: string };
-    return new PostgresBackend(connectionString, { error: () => undefined });
-  }
+  if (backend instanceof PostgresBackend) return new PostgresBackend(backend.url, { error: () => undefined });
   if (backend instanceof SqliteBackend) return new SqliteBackend(openDatabase(backend.db.name));
   throw new Error(`No twin for ${backend.label}`);
 }
