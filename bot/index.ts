@@ -28,21 +28,20 @@ import { purgePersonalData } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { SqliteEscalationQueue } from '../handoff/queue';
-import { redact } from '../handoff/redact';
-import { recordDeskEvents } from '../handoff/reporting/record';
+import { outcomeRecorder, recordDeskEvents } from '../handoff/reporting/record';
 import { mountReporting } from '../handoff/reporting/routes';
-import { SqliteReportEventStore } from '../handoff/reporting/store';
+import { SqlReportEventStore } from '../handoff/reporting/store';
 import { SqliteSessionStore } from '../handoff/sessions';
 import { SqlTranscriptStore } from '../handoff/transcriptStore';
 import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqlBinStore } from '../knowledge/bins/store';
 import { reportGaps } from '../knowledge/gaps/report';
-import { SqliteGapStore, type NewGap } from '../knowledge/gaps/store';
+import { SqlGapStore } from '../knowledge/gaps/store';
 import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
-import { Conversation, GENERAL_DEPARTMENT, type Outcome } from './conversation';
-import { migrate, openDatabase, SqliteBackend, storageFailure } from './db';
+import { Conversation, GENERAL_DEPARTMENT } from './conversation';
+import { openDatabase, SqliteBackend, storageFailure } from './db';
 import { migrateAll } from './db/schemas';
 import { following, KnowledgeReloader } from './knowledgeReloader';
 import { SqlKnowledgeVersionStore } from './knowledgeVersions';
@@ -206,29 +205,14 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     },
   });
   // What residents asked that the bot could not answer, for content editors (kb:gaps, the console's
-  // Knowledge gaps). Redacted here, before it is kept. Failing to keep one is logged; the resident
-  // still gets their reply.
-  const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
-  const recordGap = (gap: NewGap) => {
-    try {
-      gaps.record({ ...gap, question: redact(gap.question).text }, now());
-    } catch (err) {
-      log.error(`[gaps] recording a ${gap.kind} question: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    }
-  };
-  // Every step of a conversation and of the desk, kept as events without personal data for the
-  // reports (handoff/reporting/). A step that left a question unanswered also goes to the gaps.
-  const reportEvents = new SqliteReportEventStore(db);
-  recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
-  const record = ({ gap, ...event }: Outcome, conversationId: string) => {
-    if (gap) recordGap({ ...gap, conversationId });
-    try {
-      reportEvents.recordConversation(conversationId, event, now());
-    } catch (err) {
-      log.error(`[reporting] recording ${event.type}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    }
-  };
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, record);
+  // Knowledge gaps), and every step of a conversation and of the desk, kept as events without
+  // personal data for the reports (handoff/reporting/). Written in the background: a failed write
+  // is logged and the resident still gets their reply.
+  const gaps = new SqlGapStore(backend.sql, { timeZone: config.PARLEY_TIMEZONE });
+  const reportEvents = new SqlReportEventStore(backend.sql);
+  const deskRecorder = recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
+  const outcomes = outcomeRecorder({ events: reportEvents, gaps, now, log });
+  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, outcomes.record);
 
   const server = createServer({
     adapter,
@@ -294,7 +278,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
   mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
   // Supervisors see the same report as kb:gaps, over the knowledge base in force.
-  mountGapsApi(server, { agents, sessions, report: (since) => reportGaps(gaps.list({ since }), knowledge(), { since }), now, log });
+  mountGapsApi(server, { agents, sessions, report: async (since) => reportGaps(await gaps.list({ since }), knowledge(), { since }), now, log });
   // Supervisors' figures (GET /api/console/report) and dashboard (/console/dashboard), from the events alone.
   mountReporting(server, {
     agents,
@@ -412,8 +396,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         // Open web chat sockets too (its purge in progress finishes before the database closes).
         const webChannelClosed = webChannel.close();
         server.close(() => {
-          // A send or a purge in progress finishes (and a send is recorded) before the database closes.
-          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed]).finally(() => {
+          // A send or a purge in progress finishes (and a send is recorded) before the database
+          // closes; so do the reporting events and gaps still being written.
+          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, deskRecorder.idle(), outcomes.idle()]).finally(() => {
             try {
               // Everything into the main file now, so a copy or backup of it alone is whole.
               db.pragma('wal_checkpoint(TRUNCATE)');

@@ -17,7 +17,7 @@ export interface GapsApiDeps {
   agents: AgentStore;
   sessions: SessionStore;
   /** The report from the given council date (YYYY-MM-DD), or over everything recorded. */
-  report: (since: string | undefined) => GapReport;
+  report: (since: string | undefined) => Promise<GapReport>;
   now: () => Date;
   log: Pick<Console, 'error'>;
 }
@@ -30,11 +30,11 @@ export function mountGapsApi(server: Server, deps: GapsApiDeps): void {
 
   server.get(
     '/api/console/gaps',
-    route((req, res) => {
+    route(async (req, res) => {
       const { agent } = signedIn(req, false);
       if (agent.role !== 'supervisor') throw new HttpError(403, 'supervisors-only', 'Knowledge gaps are for supervisors.');
       const { since } = parse(gapsQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
-      res.send(200, deps.report(since));
+      res.send(200, await deps.report(since));
     }),
   );
 }

@@ -2,17 +2,19 @@
  * npm run kb:gaps -- [--since DATE] [--json] [--draft CLUSTER_ID] [--out FILE]
  * What residents asked that the bot could not answer: the recorded questions grouped into
  * clusters of similar questions, most residents first, each with examples and the closest
- * existing entry; `--draft` writes a starter entry for one cluster. Reads the SQLite file in
- * PARLEY_DATA_DIR, also while the bot is running (WAL: readers do not block it).
+ * existing entry; `--draft` writes a starter entry for one cluster. Reads the database the bot
+ * uses (PostgreSQL at DATABASE_URL, or the SQLite file in PARLEY_DATA_DIR), also while the bot is
+ * running.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { GENERAL_DEPARTMENT } from '../bot/conversation';
-import { migrate, openDatabase } from '../bot/db';
+import { openBackend } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
 import { draftYaml } from '../knowledge/gaps/draft';
 import { MAX_QUESTIONS, reportGaps, type GapCluster, type GapReport } from '../knowledge/gaps/report';
-import { SqliteGapStore } from '../knowledge/gaps/store';
+import { SqlGapStore } from '../knowledge/gaps/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
 import { calendarDate } from '../knowledge/schema';
@@ -78,18 +80,19 @@ function cluster(c: GapCluster): string[] {
   return lines;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { since, json, draft, out } = options();
   const config = loadConfig();
-  if (!fs.existsSync(config.databaseFile)) {
+  if (!config.DATABASE_URL && !fs.existsSync(config.databaseFile)) {
     throw new Error(`No Parley database at ${config.databaseFile}. Set PARLEY_DATA_DIR to the folder the bot uses.`);
   }
-  const db = openDatabase(config.databaseFile);
+  const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile });
   let gaps;
   try {
-    gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE }).list({ since });
+    await migrateAll(backend.sql);
+    gaps = await new SqlGapStore(backend.sql, { timeZone: config.PARLEY_TIMEZONE }).list({ since });
   } finally {
-    db.close();
+    await backend.close();
   }
   const kb = loadKnowledgeBase(config.knowledgeDir);
   const report = reportGaps(gaps, { kb, matcher: Matcher.build(kb, {}, loadWordVectors()) }, { since });
@@ -107,9 +110,7 @@ function main(): void {
   writeOutput(text, out);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = err instanceof UsageError ? 2 : 1;
-}
+});

@@ -1,7 +1,8 @@
 /**
  * npm run report -- --from DATE --to DATE [--department ID] [--format md|csv|json] [--out PATH]
- * The supervisors' figures (the same as the console's dashboard) from the reporting events in
- * PARLEY_DATA_DIR's SQLite file, also while the bot is running (WAL: readers do not block it).
+ * The supervisors' figures (the same as the console's dashboard) from the reporting events in the
+ * database the bot uses (PostgreSQL at DATABASE_URL, or PARLEY_DATA_DIR's SQLite file), also while
+ * the bot is running.
  * Markdown (the default) or JSON go to standard output or --out FILE; CSV is one file per table,
  * written into the folder --out names.
  */
@@ -9,13 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
-import { openDatabase } from '../bot/db';
+import { openBackend, SqliteBackend } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
 import { SqliteAgentStore } from '../handoff/agents';
 import { csvTables } from '../handoff/reporting/csv';
 import { markdownReport } from '../handoff/reporting/markdown';
 import { periodSchema } from '../handoff/reporting/period';
 import { makeReport } from '../handoff/reporting/report';
-import { SqliteReportEventStore } from '../handoff/reporting/store';
+import { SqlReportEventStore } from '../handoff/reporting/store';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { UsageError, writeOutput } from './cli';
 
@@ -47,34 +49,37 @@ function options() {
   return { period: period.data, department, format: format as Format, out };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { period, department, format, out } = options();
   const config = loadConfig();
   const kb = loadKnowledgeBase(config.knowledgeDir);
   if (department !== undefined && !kb.departments.has(department)) {
     throw new UsageError(`--department: there is no department "${department}" (the ids are in ${path.join(config.knowledgeDir, 'departments.yaml')})`);
   }
-  if (!fs.existsSync(config.databaseFile)) {
+  if (!config.DATABASE_URL && !fs.existsSync(config.databaseFile)) {
     throw new Error(`No Parley database at ${config.databaseFile}. Set PARLEY_DATA_DIR to the folder the bot uses.`);
   }
-  const db = openDatabase(config.databaseFile);
+  const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile });
   let figures;
   try {
-    const agents = new SqliteAgentStore(db);
-    figures = makeReport(
+    await migrateAll(backend.sql);
+    // The agents' store is still on better-sqlite3 (issue 10 moves it separately): officers'
+    // names come from it on SQLite; on PostgreSQL officers are listed by id, without names, until it moves.
+    const agents = backend instanceof SqliteBackend ? new SqliteAgentStore(backend.db) : undefined;
+    figures = await makeReport(
       {
-        store: new SqliteReportEventStore(db),
+        store: new SqlReportEventStore(backend.sql),
         timeZone: config.PARLEY_TIMEZONE,
         costs: { perCall: config.PARLEY_COST_PER_CALL, perChat: config.PARLEY_COST_PER_CHAT },
         entryTitle: (id) => kb.byId.get(id)?.title,
-        agentName: (id) => agents.byId(Number(id))?.name,
+        agentName: (id) => agents?.byId(Number(id))?.name,
         now: () => new Date(),
       },
       period,
       department,
     );
   } finally {
-    db.close();
+    await backend.close();
   }
 
   if (format === 'csv') {
@@ -89,9 +94,7 @@ function main(): void {
   writeOutput(text, out);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = err instanceof UsageError ? 2 : 1;
-}
+});

@@ -1,3 +1,5 @@
+import { REPORT_EVENTS_SCHEMA } from '../../handoff/reporting/store';
+import { GAP_SCHEMA } from '../../knowledge/gaps/store';
 import { TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
 import { BIN_SCHEMA } from '../../knowledge/bins/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
@@ -16,6 +18,8 @@ export const SCHEMAS: readonly StoreSchema[] = [
   TRANSCRIPTS_SCHEMA,
   KNOWLEDGE_VERSIONS_SCHEMA,
   BIN_SCHEMA,
+  GAP_SCHEMA,
+  REPORT_EVENTS_SCHEMA,
 ];
 
 /** Brings every store's tables up to date, in one transaction. */

@@ -60,7 +60,7 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
   };
 
   /** The figures the query asks for; 400 for dates that are not a period or a department that does not exist. */
-  const report = (req: Request): Figures => {
+  const report = async (req: Request): Promise<Figures> => {
     const query = parse(reportQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
     const fallback = lastDays(localDate(deps.timeZone, deps.now()), DEFAULT_DAYS);
     const period = parse(periodSchema, { from: query.from ?? (query.to && query.to < fallback.from ? query.to : fallback.from), to: query.to ?? fallback.to });
@@ -72,9 +72,9 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
 
   server.get(
     '/api/console/report',
-    route((req, res) => {
+    route(async (req, res) => {
       supervisor(req);
-      res.send(200, report(req));
+      res.send(200, await report(req));
     }),
   );
 
@@ -87,7 +87,7 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
   server.get('/console/dashboard', async (req: Request, res: Response) => {
     try {
       const agent = supervisor(req);
-      const f = report(req);
+      const f = await report(req);
       const query = new URLSearchParams({ from: f.period.from, to: f.period.to, ...(f.period.department !== null && { department: f.period.department }) });
       html(res, 200, dashboardPage({ figures: f, departments: deps.departments(), agentName: agent.name, query: query.toString() }));
     } catch (err) {

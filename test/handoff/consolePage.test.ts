@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import type { GapReport } from '../../knowledge/gaps/report';
-import { SqliteGapStore } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlGapStore } from '../../knowledge/gaps/store';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -62,11 +61,13 @@ describe('the console page in a real browser', () => {
       );
       // For the knowledge gaps: a supervisor, and questions the bot could not answer last week.
       new SqliteAgentStore(db).add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
-      const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
-      gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'g-1' }, new Date('2026-11-10T09:00:00Z'));
-      gaps.record({ kind: 'not-understood', question: 'can I rent an allotment plot', conversationId: 'g-2' }, new Date('2026-11-20T09:00:00Z'));
-      gaps.record({ kind: 'not-understood', question: 'allotment waiting list', conversationId: 'g-3' }, new Date('2026-11-21T09:00:00Z'));
-      gaps.record({ kind: 'none-of-these', question: `allotment prices ${SCRIPT}`, conversationId: 'g-4' }, new Date('2026-11-22T09:00:00Z'));
+    });
+    await withSql(config, async (sql) => {
+      const gaps = new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE });
+      await gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'g-1' }, new Date('2026-11-10T09:00:00Z'));
+      await gaps.record({ kind: 'not-understood', question: 'can I rent an allotment plot', conversationId: 'g-2' }, new Date('2026-11-20T09:00:00Z'));
+      await gaps.record({ kind: 'not-understood', question: 'allotment waiting list', conversationId: 'g-3' }, new Date('2026-11-21T09:00:00Z'));
+      await gaps.record({ kind: 'none-of-these', question: `allotment prices ${SCRIPT}`, conversationId: 'g-4' }, new Date('2026-11-22T09:00:00Z'));
     });
     ({ app, url } = await startApp(config, { now: () => clock }));
     // The resident's conversation before the handoff, with a script in it.

@@ -1,10 +1,9 @@
-import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
 import { text } from '../../bot/replies';
 import { SqliteAgentStore } from '../../handoff/agents';
 import type { GapReport } from '../../knowledge/gaps/report';
-import { SqliteGapStore, type NewGap } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlGapStore, type NewGap } from '../../knowledge/gaps/store';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login } from './consoleClient';
 
@@ -31,13 +30,15 @@ describe('knowledge gaps: recorded by the bot, reported to supervisors over real
       const agents = new SqliteAgentStore(db);
       agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
       agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
-      // Earlier weeks, straight into the store the app will open.
-      const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
+    });
+    // Earlier weeks, straight into the store the app will open.
+    await withSql(config, async (sql) => {
+      const gaps = new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE });
       const seed = (gap: NewGap, at: string) => gaps.record(gap, new Date(at));
-      seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'old-p1' }, '2026-10-20T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'old-p2' }, '2026-10-21T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'allotment waiting list', conversationId: 'old-a1' }, '2026-10-22T09:00:00Z');
-      seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 'old-t1' }, '2026-11-10T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'old-p1' }, '2026-10-20T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'old-p2' }, '2026-10-21T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'allotment waiting list', conversationId: 'old-a1' }, '2026-10-22T09:00:00Z');
+      await seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 'old-t1' }, '2026-11-10T09:00:00Z');
     });
     ({ app, url } = await startApp(config, { now: () => clock }));
 
@@ -58,10 +59,10 @@ describe('knowledge gaps: recorded by the bot, reported to supervisors over real
 
   afterAll(() => app?.close());
 
-  const recorded = () => withDatabase(config, (db) => new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE }).list({ since: '2026-11-25' }));
+  const recorded = () => withSql(config, (sql) => new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE }).list({ since: '2026-11-25' }));
 
-  it('records each kind the bot met, redacted, with the entries involved and a hashed conversation', () => {
-    const gaps = recorded();
+  it('records each kind the bot met, redacted, with the entries involved and a hashed conversation', async () => {
+    const gaps = await recorded();
     expect(gaps.map(({ kind, question, entryId, closest }) => ({ kind, question, entryId, closest: closest?.id }))).toEqual([
       { kind: 'not-understood', question: 'Can I rent an allotment? Email me at [email]', entryId: undefined, closest: expect.any(String) },
       { kind: 'not-understood', question: 'allotment prices', entryId: undefined, closest: expect.any(String) },
@@ -73,7 +74,7 @@ describe('knowledge gaps: recorded by the bot, reported to supervisors over real
     // One conversation, one asker; the conversation id itself is nowhere.
     expect(gaps[0]!.asker).toBe(gaps[1]!.asker);
     expect(new Set(gaps.map((g) => g.asker)).size).toBe(4);
-    const stored = withDatabase(config, (db) => JSON.stringify(db.prepare('SELECT * FROM knowledge_gaps').all()));
+    const stored = await withSql(config, async (sql) => JSON.stringify(await sql.all('SELECT * FROM knowledge_gaps')));
     expect(stored).not.toContain('ann@example.com');
     expect(stored).not.toContain('c-1');
   });

@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { migrate } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import type { App } from '../../bot/index';
 import type { GapReport } from '../../knowledge/gaps/report';
-import { SqliteGapStore, type NewGap } from '../../knowledge/gaps/store';
+import { SqlGapStore, type NewGap } from '../../knowledge/gaps/store';
 import { entrySchema } from '../../knowledge/schema';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
+import { describeInstances } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDir } from '../tempDb';
 
@@ -42,16 +43,16 @@ describe('npm run kb:gaps', () => {
 
   beforeAll(async () => {
     config = testConfig();
-    withDatabase(config, (db) => {
-      const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
+    await withSql(config, async (sql) => {
+      const gaps = new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE });
       const seed = (gap: NewGap, at: string) => gaps.record(gap, new Date(at));
-      seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'p1' }, '2026-10-20T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'p2' }, '2026-10-21T09:00:00Z');
-      seed({ kind: 'not-understood', question: 'how much is a resident parking permit', conversationId: 'p3' }, '2026-10-22T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'p1' }, '2026-10-20T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'p2' }, '2026-10-21T09:00:00Z');
+      await seed({ kind: 'not-understood', question: 'how much is a resident parking permit', conversationId: 'p3' }, '2026-10-22T09:00:00Z');
       // Nothing left to group by once the email address was taken out.
-      seed({ kind: 'not-understood', question: '[email]', conversationId: 'x1' }, '2026-10-25T09:00:00Z');
-      seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 't1' }, '2026-11-10T09:00:00Z');
-      seed({ kind: 'none-of-these', question: 'can I pay my council tax by card', conversationId: 't2' }, '2026-11-11T09:00:00Z');
+      await seed({ kind: 'not-understood', question: '[email]', conversationId: 'x1' }, '2026-10-25T09:00:00Z');
+      await seed({ kind: 'not-helpful', question: 'pay council tax with a credit card', entryId: 'council-tax-pay', conversationId: 't1' }, '2026-11-10T09:00:00Z');
+      await seed({ kind: 'none-of-these', question: 'can I pay my council tax by card', conversationId: 't2' }, '2026-11-11T09:00:00Z');
     });
     const started = await startApp(config, { now: () => clock });
     app = started.app;
@@ -135,5 +136,24 @@ describe('npm run kb:gaps', () => {
     });
     const empty = tempDir('parley-nodata-');
     expect(kbGaps([], empty)).toMatchObject({ status: 1, stderr: `No Parley database at ${path.join(empty, 'parley.sqlite')}. Set PARLEY_DATA_DIR to the folder the bot uses.\n` });
+  });
+});
+
+describeInstances('npm run kb:gaps on PostgreSQL', (fresh) => {
+  it('reads the questions from DATABASE_URL, with no SQLite file at all', async () => {
+    const backend = await fresh();
+    await migrateAll(backend.sql);
+    const gaps = new SqlGapStore(backend.sql, { timeZone: 'Europe/London' });
+    await gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'p1' }, new Date('2026-10-20T09:00:00Z'));
+    await gaps.record({ kind: 'not-understood', question: 'renew my parking permit', conversationId: 'p2' }, new Date('2026-10-21T09:00:00Z'));
+    const run = spawnSync('node', ['--import', 'tsx', 'scripts/kb-gaps.ts', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DOTENV_CONFIG_QUIET: 'true', PARLEY_DATA_DIR: tempDir('parley-nodata-'), PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, DATABASE_URL: backend.url },
+    });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as GapReport;
+    expect(report.totals).toMatchObject({ asked: 2, clusters: 1 });
+    expect(report.clusters[0]).toMatchObject({ residents: 2, asked: 2 });
   });
 });

@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { Config } from '../../bot/config';
 import type { App } from '../../bot/index';
 import type { Figures } from '../../handoff/reporting/figures';
-import { startApp, testConfig } from '../app';
+import { migrateAll } from '../../bot/db/schemas';
+import type { SqlValue } from '../../knowledge/sql';
+import { startApp, testConfig, withSql } from '../app';
+import { describeInstances } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { call, login } from '../handoff/consoleClient';
 import { addAgents, PERIOD, playScenario, REPORT_TIME, SAM, SCENARIO_ENV } from '../handoff/reporting/scenario';
@@ -147,5 +150,26 @@ describe('npm run report', () => {
     const run = report(period, { PARLEY_DATA_DIR: empty });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`No Parley database at ${path.join(empty, 'parley.sqlite')}. Set PARLEY_DATA_DIR to the folder the bot uses.\n`);
+  });
+
+  describeInstances('the same events on PostgreSQL', (fresh) => {
+    it('gives the same figures from DATABASE_URL (officers by id only, until the agents move to PostgreSQL)', async () => {
+      const backend = await fresh();
+      await migrateAll(backend.sql);
+      // The scenario's events and hash key, moved across as db:copy moves them.
+      const [events, keys] = await withSql(config, async (sql) => [await sql.all<Record<string, SqlValue>>('SELECT * FROM report_events'), await sql.all<Record<string, SqlValue>>('SELECT * FROM report_events_key')]);
+      expect(events.length).toBeGreaterThan(80);
+      for (const row of events) {
+        await backend.sql.run('INSERT INTO report_events (id, at, type, conversation, escalation, department, data) VALUES (@id, @at, @type, @conversation, @escalation, @department, @data)', row);
+      }
+      for (const row of keys) await backend.sql.run('INSERT INTO report_events_key (key) VALUES (@key)', row);
+
+      const onSqlite = JSON.parse(report([...period, '--format', 'json']).stdout) as Figures;
+      const run = report([...period, '--format', 'json'], { DATABASE_URL: backend.url, PARLEY_DATA_DIR: tempDir('parley-nodata-') });
+      expect(run.stderr).toBe('');
+      const onPostgres = JSON.parse(run.stdout) as Figures;
+      expect(onSqlite.agents.some((a) => a.name !== null)).toBe(true);
+      expect(onPostgres).toEqual({ ...onSqlite, agents: onSqlite.agents.map((a) => ({ ...a, name: null })) });
+    });
   });
 });

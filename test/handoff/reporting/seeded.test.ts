@@ -1,7 +1,7 @@
 import type { Config } from '../../../bot/config';
 import type { App } from '../../../bot/index';
 import type { Figures } from '../../../handoff/reporting/figures';
-import { startApp, testConfig, withDatabase } from '../../app';
+import { startApp, testConfig, withSql } from '../../app';
 import { call, login } from '../consoleClient';
 import { startStandInChannel, type StandInChannel } from '../standInChannel';
 import { addAgents, ANN, PERIOD, playScenario, REPORT_TIME, SAM, SCENARIO_ENV } from './scenario';
@@ -194,8 +194,8 @@ describe('reporting figures from conversations played through the bot and the de
     expect(f.conversations.started).toBe(15);
   });
 
-  it('keeps no resident’s words, contact details or conversation ids in the events', () => {
-    const rows = withDatabase(config, (db) => db.prepare<[], { conversation: string | null; data: string }>('SELECT conversation, data FROM report_events').all());
+  it('keeps no resident’s words, contact details or conversation ids in the events', async () => {
+    const rows = await withSql(config, (sql) => sql.all<{ conversation: string | null; data: string }>('SELECT conversation, data FROM report_events'));
     expect(rows.length).toBeGreaterThan(80);
     const stored = JSON.stringify(rows);
     for (const personal of ['rep-c', 'jo@example.org', '07700', 'allotment', 'evicted', 'TE1 1AA', 'nowhere to sleep', 'council tax bill']) {
