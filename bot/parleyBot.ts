@@ -56,8 +56,8 @@ export class ParleyBot extends TeamsActivityHandler {
         const reference = TurnContext.getConversationReference(context.activity);
         let queued: { department: string; priority: string; reason: string } | undefined;
         const handoff: HandoffPort | undefined = desk && {
-          requestPerson: (offer, summary) => {
-            const outcome = desk.request(
+          requestPerson: async (offer, summary) => {
+            const outcome = await desk.request(
               { conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary },
               now(),
             );
@@ -75,7 +75,7 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        const replies = conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
+        const replies = await conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
         if (data.postcodeLookedUp) {
           postcodesGiven?.mark(context.activity);
           delete data.postcodeLookedUp;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
 import { openDatabase } from '../bot/db';
-import { SqliteAgentStore } from '../handoff/agents';
+import { SqliteSql } from '../bot/db/sqlite';
+import { SqlAgentStore } from '../handoff/agents';
 import { csvTables } from '../handoff/reporting/csv';
 import { markdownReport } from '../handoff/reporting/markdown';
 import { periodSchema } from '../handoff/reporting/period';
@@ -47,7 +48,7 @@ function options() {
   return { period: period.data, department, format: format as Format, out };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { period, department, format, out } = options();
   const config = loadConfig();
   const kb = loadKnowledgeBase(config.knowledgeDir);
@@ -60,14 +61,15 @@ function main(): void {
   const db = openDatabase(config.databaseFile);
   let figures;
   try {
-    const agents = new SqliteAgentStore(db);
+    // Read once: the report names agents synchronously.
+    const names = new Map((await new SqlAgentStore(new SqliteSql(db)).list()).map((a) => [String(a.id), a.name]));
     figures = makeReport(
       {
         store: new SqliteReportEventStore(db),
         timeZone: config.PARLEY_TIMEZONE,
         costs: { perCall: config.PARLEY_COST_PER_CALL, perChat: config.PARLEY_COST_PER_CHAT },
         entryTitle: (id) => kb.byId.get(id)?.title,
-        agentName: (id) => agents.byId(Number(id))?.name,
+        agentName: (id) => names.get(id),
         now: () => new Date(),
       },
       period,
@@ -89,9 +91,7 @@ function main(): void {
   writeOutput(text, out);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = err instanceof UsageError ? 2 : 1;
-}
+});

@@ -1,11 +1,14 @@
 import type { Sql, StoreSchema } from '../../knowledge/sql';
+import { AGENTS_SCHEMA } from '../../handoff/agents';
+import { PRESENCE_SCHEMA } from '../../handoff/presence';
+import { SESSIONS_SCHEMA } from '../../handoff/sessions';
 import { migrateStore } from './index';
 
 /**
  * Every store's tables, in the order they are created (a store whose tables refer to another's
  * comes after it). `npm run db:migrate`, the app at start and db:copy all go by this list.
  */
-export const SCHEMAS: readonly StoreSchema[] = [];
+export const SCHEMAS: readonly StoreSchema[] = [AGENTS_SCHEMA, SESSIONS_SCHEMA, PRESENCE_SCHEMA];
 
 /** Brings every store's tables up to date, in one transaction. */
 export async function migrateAll(sql: Sql): Promise<void> {

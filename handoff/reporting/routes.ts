@@ -50,31 +50,32 @@ const reportQuery = z.object({
 
 export function mountReporting(server: Server, deps: ReportingDeps): void {
   const signedIn = signedInWith(deps.agents, deps.sessions, deps.now);
-  const source = { ...deps, agentName: (id: string) => deps.agents.byId(Number(id))?.name };
   const route = routeWith(deps.log);
 
-  const supervisor = (req: Request): Agent => {
-    const { agent } = signedIn(req, false);
+  const supervisor = async (req: Request): Promise<Agent> => {
+    const { agent } = await signedIn(req, false);
     if (agent.role !== 'supervisor') throw new HttpError(403, 'supervisors-only', 'Reports are for supervisors.');
     return agent;
   };
 
   /** The figures the query asks for; 400 for dates that are not a period or a department that does not exist. */
-  const report = (req: Request): Figures => {
+  const report = async (req: Request): Promise<Figures> => {
     const query = parse(reportQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
     const fallback = lastDays(localDate(deps.timeZone, deps.now()), DEFAULT_DAYS);
     const period = parse(periodSchema, { from: query.from ?? (query.to && query.to < fallback.from ? query.to : fallback.from), to: query.to ?? fallback.to });
     if (query.department !== undefined && !deps.departments().some((d) => d.id === query.department)) {
       throw new HttpError(400, 'bad-request', `department: there is no department "${query.department}"`);
     }
-    return makeReport(source, period, query.department);
+    // Agents' names read once per report: the report names each agent many times, synchronously.
+    const names = new Map((await deps.agents.list()).map((a) => [String(a.id), a.name]));
+    return makeReport({ ...deps, agentName: (id) => names.get(id) }, period, query.department);
   };
 
   server.get(
     '/api/console/report',
-    route((req, res) => {
-      supervisor(req);
-      res.send(200, report(req));
+    route(async (req, res) => {
+      await supervisor(req);
+      res.send(200, await report(req));
     }),
   );
 
@@ -86,8 +87,8 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
 
   server.get('/console/dashboard', async (req: Request, res: Response) => {
     try {
-      const agent = supervisor(req);
-      const f = report(req);
+      const agent = await supervisor(req);
+      const f = await report(req);
       const query = new URLSearchParams({ from: f.period.from, to: f.period.to, ...(f.period.department !== null && { department: f.period.department }) });
       html(res, 200, dashboardPage({ figures: f, departments: deps.departments(), agentName: agent.name, query: query.toString() }));
     } catch (err) {

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import type { GapReport } from '../../knowledge/gaps/report';
 import { SqliteGapStore } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -42,8 +42,13 @@ describe('the console page in a real browser', () => {
     channel = await startStandInChannel();
     const serviceUrl = channel.serviceUrl;
     const config = testConfig();
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
+      // For the knowledge gaps: a supervisor.
+      await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
+    });
     withDatabase(config, (db) => {
-      new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
       const queue = new SqliteEscalationQueue(db);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
       wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
@@ -60,8 +65,7 @@ describe('the console page in a real browser', () => {
         },
         new Date('2026-11-22T21:00:00Z'),
       );
-      // For the knowledge gaps: a supervisor, and questions the bot could not answer last week.
-      new SqliteAgentStore(db).add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
+      // For the knowledge gaps: questions the bot could not answer last week.
       const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });
       gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'g-1' }, new Date('2026-11-10T09:00:00Z'));
       gaps.record({ kind: 'not-understood', question: 'can I rent an allotment plot', conversationId: 'g-2' }, new Date('2026-11-20T09:00:00Z'));

@@ -4,13 +4,13 @@ import type { App } from '../../bot/index';
 import { openDatabase, type Db } from '../../bot/db';
 import { SqliteChannelStore } from '../../bot/directline/store';
 import { SqliteStorage } from '../../bot/stateStorage';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { privacyFor } from '../../handoff/privacy';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
@@ -44,7 +44,7 @@ describe('npm run erase, after a real conversation over HTTP', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig();
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
     ({ app, url } = await startApp(config, { now: () => wednesday }));
 
     const say = async (conversation: string, text: string) =>
