@@ -6,8 +6,8 @@ import type { SessionStore } from './sessions';
 
 /**
  * Who is really at the desk. An agent says whether they are available or away, and which of
- * their departments they are taking chats for (kept in SQLite, so a restart keeps it); the
- * console's open event streams say whether they are still connected. The roster combines that
+ * their departments they are taking chats for (kept in the database, so a restart keeps it); the
+ * console's open event streams, on any instance, say whether they are still connected. The roster combines that
  * with the sign-in sessions: it is what the desk counts for capacity, and what the grace sweep
  * uses to return the chats of an agent who has gone.
  */
