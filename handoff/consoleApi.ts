@@ -202,7 +202,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       // Sign-ins are rare and cheap to piggyback on: clear out sessions that have expired.
       await sessions.purge(now());
       const { token, session } = await sessions.create(agent.id, now());
-      await deps.presence.signedIn(agent.id);
+      await deps.presence.signedIn(agent.id, now());
       res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
       res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
     }),

@@ -30,8 +30,8 @@ export interface PresenceStore {
   get(agentId: number, now: Date): Promise<AgentPresence>;
   /** `departments` undefined keeps the current choice; callers check it is theirs to choose. */
   setStatus(agentId: number, status: Availability, departments: string[] | undefined, now: Date): Promise<AgentPresence>;
-  /** A sign-in is a sign of life: it clears any old disconnection. */
-  signedIn(agentId: number): Promise<void>;
+  /** A sign-in is a sign of life: it clears any old disconnection, and streams left by a dead instance. */
+  signedIn(agentId: number, now: Date): Promise<void>;
   /**
    * An event stream opened; resolves to the function to call when it closes. Agents are
    * "disconnected since" the moment their last stream, on any instance, closes.
@@ -181,8 +181,12 @@ export class SqlPresenceStore implements PresenceStore {
     return this.get(agentId, now);
   }
 
-  async signedIn(agentId: number): Promise<void> {
-    await this.sql.run('UPDATE agent_presence SET disconnected_since = NULL WHERE agent_id = @id', { id: agentId });
+  async signedIn(agentId: number, now: Date): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      // Otherwise they would still count as gone since those streams' last heartbeat.
+      await tx.run(`DELETE FROM agent_streams WHERE id IN (SELECT s.id FROM agent_streams s WHERE s.agent_id = @id AND NOT ${LIVE})`, { id: agentId, ...this.liveness(now) });
+      await tx.run('UPDATE agent_presence SET disconnected_since = NULL WHERE agent_id = @id', { id: agentId });
+    });
   }
 
   async connect(agentId: number, now: Date): Promise<(now: Date) => Promise<void>> {

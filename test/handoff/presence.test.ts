@@ -114,7 +114,7 @@ forEachBackend('the duty roster', (fresh) => {
     expect(await roster.absence(ann, at(250))).toBeUndefined();
     expect(await roster.absence(ann, at(251))).toBe('disconnected');
     // Signing in again is a sign of life.
-    await presence.signedIn(ann);
+    await presence.signedIn(ann, at(251));
     expect(await roster.absence(ann, at(251))).toBeUndefined();
     await sessions.end(token);
     expect(await roster.absence(ann, at(251))).toBe('signed-out');
@@ -180,6 +180,14 @@ forEachBackend('presence with two instances on one database', (fresh) => {
     await two.beat(at(20));
     expect(await disconnectedSince(two, at(500))).toBe(at(5).toISOString());
     expect(await one.get(ann, at(500))).toMatchObject({ disconnectedSince: at(5).toISOString() });
+  });
+
+  it('takes a sign-in as a sign of life even before a heartbeat has cleared a dead instance’s streams', async () => {
+    await one.connect(ann, T0);
+    // Instance 1 is killed; nobody has beaten since.
+    expect(await disconnectedSince(two, at(30))).toBe(T0.toISOString());
+    await two.signedIn(ann, at(30));
+    expect(await disconnectedSince(two, at(30))).toBeUndefined();
   });
 
   it('ends connected when a stream closes on one instance while another opens on the other, however they interleave', async () => {
