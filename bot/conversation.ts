@@ -85,7 +85,7 @@ export interface LeaveMessage {
  * the desk). The summary is a short line for the agents' queue.
  */
 export interface HandoffPort {
-  requestPerson(offer: Offer, summary: string): RequestOutcome;
+  requestPerson(offer: Offer, summary: string): Promise<RequestOutcome>;
   /** Omitted when there is nobody to take messages (the bot on its own in tests). */
   leaveMessage?: {
     /** When a message left now for the department can expect a reply, if that can be known. */
@@ -93,7 +93,7 @@ export interface HandoffPort {
     leave(message: LeaveMessage): { reference: string; replyBy?: Date };
   };
 }
-const NO_DESK: HandoffPort = { requestPerson: () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
+const NO_DESK: HandoffPort = { requestPerson: async () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
 
 /**
  * What came of a step of the conversation: answered, did you mean, not understood, feedback, a
@@ -353,11 +353,11 @@ export class Conversation {
     return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
-  private acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort, record: OutcomeRecorder): Reply[] {
+  private async acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort, record: OutcomeRecorder): Promise<Reply[]> {
     data.handoffRequest = { ...offer, requestedAt: this.deps.now().toISOString() };
     const department = this.department(offer.department);
     record({ type: 'handoff-accepted', ...offered({ ...offer, department: department.id }) });
-    const outcome = handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
+    const outcome = await handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
     switch (outcome.kind) {
       case 'queued':
         return [MessageFactory.text(text.queued(department.name, outcome.position, outcome.waitMinutes))];

@@ -4,6 +4,7 @@
  * bottom for the wiring of the whole product.
  */
 import 'dotenv/config';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
@@ -14,7 +15,7 @@ import {
   UserState,
   type TurnContext,
 } from 'botbuilder';
-import { SqliteAgentStore } from '../handoff/agents';
+import { SqlAgentStore } from '../handoff/agents';
 import { mountConsoleApi } from '../handoff/consoleApi';
 import { mountConsolePage } from '../handoff/consolePage';
 import { DeliveryWorker, plannedDeliveries, type DeliverySettings, type RunResult } from '../handoff/delivery';
@@ -26,12 +27,12 @@ import { SqliteLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
 import { purgePersonalData } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
-import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
+import { DutyRoster, PRESENCE_HEARTBEAT_MS, SqlPresenceStore, sweepAbsentAgents } from '../handoff/presence';
 import { SqliteEscalationQueue } from '../handoff/queue';
 import { outcomeRecorder, recordDeskEvents } from '../handoff/reporting/record';
 import { mountReporting } from '../handoff/reporting/routes';
 import { SqlReportEventStore } from '../handoff/reporting/store';
-import { SqliteSessionStore } from '../handoff/sessions';
+import { SqlSessionStore } from '../handoff/sessions';
 import { SqlTranscriptStore } from '../handoff/transcriptStore';
 import { BinDayLookup } from '../knowledge/bins/lookup';
 import { SqlBinStore } from '../knowledge/bins/store';
@@ -133,8 +134,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const leftMessages = new SqliteLeftMessageStore(db);
   // What happens on the desk, for the consoles' live stream.
   const events = new InProcessDeskEvents();
-  const agents = new SqliteAgentStore(db);
-  const sessions = new SqliteSessionStore(db, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
+  const agents = new SqlAgentStore(backend.sql);
+  const sessions = new SqlSessionStore(backend.sql, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
   const binStore = new SqlBinStore(backend.sql);
   // The knowledge base, reloaded when its files change. A version's bin data and text are written
@@ -155,7 +156,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   });
   const knowledge = () => reloader.current();
   // Available or away, the departments each agent takes, and who is still connected.
-  const presence = new SqlitePresenceStore(db, now());
+  // Which instance holds each console stream, so instances sharing a database count each other's.
+  const presence = new SqlPresenceStore(backend.sql, { instanceId: randomUUID(), heartbeatMs: PRESENCE_HEARTBEAT_MS, soleInstance: backend.sql.dialect === 'sqlite' });
+  const presenceStarted = ready.then(() => presence.restart(now()));
+  // listen() awaits it and reports a failure, as for `ready`.
+  presenceStarted.catch(() => undefined);
+  const presenceBeat = setInterval(() => {
+    presence.beat(now()).catch((err: unknown) => log.error(`[presence] vouching for this instance's console streams: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  }, PRESENCE_HEARTBEAT_MS);
+  presenceBeat.unref();
   const roster = new DutyRoster({ presence, sessions, agents, departments: () => knowledge().kb.departments.keys(), graceSeconds: config.PARLEY_AGENT_GRACE_SECONDS });
   const bins = new BinDayLookup(binStore, config.PARLEY_TIMEZONE, now);
 
@@ -375,6 +384,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     listen: async () => {
       await ready;
       await reloader.ready();
+      await presenceStarted;
       return new Promise((resolve) => {
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;
@@ -389,6 +399,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       new Promise((resolve) => {
         stopping = true;
         clearInterval(sweeper);
+        clearInterval(presenceBeat);
         clearInterval(purger);
         reloader.close();
         // Open event streams would hold the server open for ever.

@@ -56,8 +56,8 @@ export class ParleyBot extends TeamsActivityHandler {
         const reference = TurnContext.getConversationReference(context.activity);
         let queued: { department: string; priority: string; reason: string } | undefined;
         const handoff: HandoffPort | undefined = desk && {
-          requestPerson: (offer, summary) => {
-            const outcome = desk.request(
+          requestPerson: async (offer, summary) => {
+            const outcome = await desk.request(
               { conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary },
               now(),
             );

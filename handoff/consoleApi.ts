@@ -24,7 +24,7 @@ export interface ConsoleDeps {
   /** Sends an agent's words to the resident, on whatever channel they are (proactive message). */
   sendToResident: (reference: unknown, message: string | Partial<Activity>) => Promise<void>;
   /** Minutes a resident at this place in the department's line can expect to wait now. */
-  waitMinutes: (department: string, position: number) => number;
+  waitMinutes: (department: string, position: number) => Promise<number>;
   /** The transcript before the handoff, by the escalation's conversation. */
   transcript: (escalation: Escalation) => Promise<Partial<Activity>[]>;
   departments: ReadonlySet<string>;
@@ -81,10 +81,7 @@ const publicAgent = (a: Agent) => ({ id: a.id, name: a.name, role: a.role, depar
 
 export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   const { agents, sessions, queue, now, events } = deps;
-  const streams = new EventStreams({ events, sessions, presence: deps.presence, now, ...(deps.stream && { settings: deps.stream }) });
-  // Failed sign-ins per name (lower case) in the current window. Held in memory: a restart
-  // forgets them, which only gives a guesser five more tries.
-  const failures = new Map<string, { count: number; since: number }>();
+  const streams = new EventStreams({ events, sessions, presence: deps.presence, now, log: deps.log, ...(deps.stream && { settings: deps.stream }) });
 
   const signedIn = signedInWith(agents, sessions, now);
   const route = routeWith(deps.log);
@@ -132,7 +129,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       if (except.has(w.id)) continue;
       const position = queue.position(w.id);
       if (position === undefined) continue;
-      const wait = deps.waitMinutes(department, position);
+      const wait = await deps.waitMinutes(department, position);
       const expect = !Number.isFinite(wait)
         ? 'Someone will be with you as soon as they can.'
         : wait < 1
@@ -174,11 +171,11 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   };
 
   /** The presence an agent sees of themselves, with the departments they may choose from. */
-  const me = (agent: Agent) => {
-    const { status } = deps.presence.get(agent.id);
+  const me = async (agent: Agent) => {
+    const { status } = await deps.presence.get(agent.id, now());
     return {
       status,
-      departments: deps.roster.taking(agent),
+      departments: await deps.roster.taking(agent, now()),
       realertMinutes: deps.realertMinutes,
       serves: deps.roster.serves(agent).map((id) => ({ id, name: deps.departmentName(id) })),
     };
@@ -191,23 +188,21 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     '/api/console/login',
     route(async (req, res) => {
       const body = parse(loginBody, req.body);
-      const key = body.name.trim().toLowerCase();
-      const windowMs = LOGIN_LIMIT.windowMinutes * 60_000;
-      const record = failures.get(key);
-      if (record && now().getTime() - record.since < windowMs && record.count >= LOGIN_LIMIT.failures) {
+      // In the database, not this process: every instance counts the same attempts.
+      const window = { minutes: LOGIN_LIMIT.windowMinutes };
+      if ((await sessions.failedSignIns(body.name, now(), window)) >= LOGIN_LIMIT.failures) {
         throw new HttpError(429, 'too-many-attempts', `Too many failed sign-ins for this name; try again within ${LOGIN_LIMIT.windowMinutes} minutes.`);
       }
       const agent = await agents.verify(body.name, body.password);
       if (!agent) {
-        const fresh = !record || now().getTime() - record.since >= windowMs;
-        failures.set(key, fresh ? { count: 1, since: now().getTime() } : { count: record.count + 1, since: record.since });
+        await sessions.signInFailed(body.name, now(), window);
         throw new HttpError(401, 'invalid-credentials', 'Wrong name or password.');
       }
-      failures.delete(key);
+      await sessions.signInSucceeded(body.name);
       // Sign-ins are rare and cheap to piggyback on: clear out sessions that have expired.
-      sessions.purge(now());
-      const { token, session } = sessions.create(agent.id, now());
-      deps.presence.signedIn(agent.id);
+      await sessions.purge(now());
+      const { token, session } = await sessions.create(agent.id, now());
+      await deps.presence.signedIn(agent.id, now());
       res.header('Set-Cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${deps.secureCookie ? '; Secure' : ''}`);
       res.send(200, { agent: publicAgent(agent), csrfToken: session.csrfToken, expiresAt: session.expiresAt });
     }),
@@ -216,29 +211,29 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   server.post(
     '/api/console/logout',
     route(async (req, res) => {
-      const { agent } = signedIn(req, true);
-      sessions.end(cookie(req, SESSION_COOKIE)!);
+      const { agent } = await signedIn(req, true);
+      await sessions.end(cookie(req, SESSION_COOKIE)!);
       res.header('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       // Signing out of the last session means leaving the desk: the chats go back at once.
       // Signed in elsewhere too (another browser), the agent is still there to answer them.
-      if (!sessions.signedInAgents(now()).includes(agent.id)) await returnChats(String(agent.id), 'signed-out');
+      if (!(await sessions.signedInAgents(now())).includes(agent.id)) await returnChats(String(agent.id), 'signed-out');
       res.send(204);
     }),
   );
 
   server.get(
     '/api/console/queue',
-    route((req, res) => {
-      const { agent } = signedIn(req, false);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, false);
       const serve = (e: Escalation) => mayServe(agent, e.department);
-      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view), me: me(agent) });
+      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view), me: await me(agent) });
     }),
   );
 
   server.get(
     '/api/console/events',
-    route((req, res) => {
-      const { agent } = signedIn(req, false);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, false);
       const serve = (e: Escalation) => mayServe(agent, e.department);
       streams.start(req, res, {
         agentId: agent.id,
@@ -251,29 +246,29 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
 
   server.post(
     '/api/console/status',
-    route((req, res) => {
-      const { agent } = signedIn(req, true);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, true);
       const body = parse(statusBody, req.body);
       const serves = deps.roster.serves(agent);
       const foreign = body.departments?.filter((d) => !serves.includes(d)) ?? [];
       if (foreign.length) throw new HttpError(400, 'bad-request', `departments: you do not serve ${foreign.join(', ')}`);
-      deps.presence.setStatus(agent.id, body.status, body.departments && [...new Set(body.departments)], now());
-      res.send(200, { me: me(agent) });
+      await deps.presence.setStatus(agent.id, body.status, body.departments && [...new Set(body.departments)], now());
+      res.send(200, { me: await me(agent) });
     }),
   );
 
   server.get(
     '/api/console/departments',
-    route((req, res) => {
-      signedIn(req, false);
+    route(async (req, res) => {
+      await signedIn(req, false);
       res.send(200, { departments: [...deps.departments].map((id) => ({ id, name: deps.departmentName(id) })) });
     }),
   );
 
   server.get(
     '/api/console/answers',
-    route((req, res) => {
-      signedIn(req, false);
+    route(async (req, res) => {
+      await signedIn(req, false);
       const search = new URL(req.url ?? '', 'http://console').searchParams;
       const { q } = parse(answersQuery, { q: search.get('q') ?? '' });
       res.send(200, { answers: deps.searchAnswers(q).slice(0, 5) });
@@ -283,7 +278,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   server.get(
     '/api/console/escalations/:id',
     route(async (req, res) => {
-      const { agent } = signedIn(req, false);
+      const { agent } = await signedIn(req, false);
       const e = escalationFor(req, agent);
       // The transcript is the conversation before a person took over; after that, the live chat.
       const cutoff = e.pickedUpAt ? Date.parse(e.pickedUpAt) : Infinity;
@@ -295,7 +290,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   server.post(
     '/api/console/escalations/:id/pickup',
     route(async (req, res) => {
-      const { agent } = signedIn(req, true);
+      const { agent } = await signedIn(req, true);
       const e = escalationFor(req, agent);
       const result = queue.pickup(e.id, String(agent.id), now());
       switch (result.kind) {
@@ -320,7 +315,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   server.post(
     '/api/console/escalations/:id/messages',
     route(async (req, res) => {
-      const { agent } = signedIn(req, true);
+      const { agent } = await signedIn(req, true);
       const e = escalationFor(req, agent);
       const { text } = parse(messageBody, req.body);
       if (e.status !== 'active') throw new HttpError(409, 'not-active', `Pick this up first: it is ${e.status}.`);
@@ -341,7 +336,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   server.post(
     '/api/console/escalations/:id/transfer',
     route(async (req, res) => {
-      const { agent } = signedIn(req, true);
+      const { agent } = await signedIn(req, true);
       const e = escalationFor(req, agent);
       const { department } = parse(transferBody, req.body);
       if (!deps.departments.has(department)) throw new HttpError(400, 'bad-request', `department: unknown department "${department}"`);
@@ -359,7 +354,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   /** Ends a chat: closed by the agent, or handed back to the bot; the resident is told which. */
   const endChat = (because: string, notice: (departmentName: string) => string | Partial<Activity>) =>
     route(async (req, res) => {
-      const { agent } = signedIn(req, true);
+      const { agent } = await signedIn(req, true);
       const e = escalationFor(req, agent);
       mayChange(agent, e);
       // A left message is closed by recording the reply sent, so the department's record is whole.

@@ -91,7 +91,7 @@ export class HandoffDesk {
   constructor(private readonly deps: DeskDeps) {}
 
   /** The resident accepted a person: join the queue, or say why not. */
-  request(escalation: NewEscalation, now: Date): RequestOutcome {
+  async request(escalation: NewEscalation, now: Date): Promise<RequestOutcome> {
     const { queue, settings } = this.deps;
     const open = queue.openFor(escalation.conversationId);
     if (open) {
@@ -100,7 +100,7 @@ export class HandoffDesk {
     }
 
     const department = this.deps.departments().get(escalation.department);
-    const onDuty = this.agentsOnDuty(escalation.department, now);
+    const onDuty = await this.agentsOnDuty(escalation.department, now);
     const position = queue.waiting([escalation.department]).length + 1;
     const waitMinutes = this.estimateWait(escalation.department, position, onDuty, now);
     const decision = admission({
@@ -133,8 +133,8 @@ export class HandoffDesk {
   }
 
   /** The wait for a place in the department's line with the agents on duty now. */
-  waitFor(department: string, position: number, now: Date): number {
-    return this.estimateWait(department, position, this.agentsOnDuty(department, now), now);
+  async waitFor(department: string, position: number, now: Date): Promise<number> {
+    return this.estimateWait(department, position, await this.agentsOnDuty(department, now), now);
   }
 
   /** When a message left now for the department can expect a reply (working hours only). */
@@ -223,7 +223,7 @@ export class HandoffDesk {
   }
 
   /** Agents signed in, available, connected (or within the grace time) and taking this department. */
-  private agentsOnDuty(department: string, now: Date): number {
-    return this.deps.presence.onDuty(department, now).length;
+  private async agentsOnDuty(department: string, now: Date): Promise<number> {
+    return (await this.deps.presence.onDuty(department, now)).length;
   }
 }

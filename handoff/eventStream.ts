@@ -28,6 +28,7 @@ export interface EventStreamDeps {
   sessions: Pick<SessionStore, 'touch'>;
   presence: Pick<PresenceStore, 'connect'>;
   now: () => Date;
+  log: Pick<Console, 'error'>;
   settings?: Partial<StreamSettings>;
 }
 
@@ -74,14 +75,24 @@ export class EventStreams {
     // Small frames should leave at once, not wait to be batched with the next.
     req.socket.setNoDelay(true);
 
-    const release = this.deps.presence.connect(stream.agentId, this.deps.now());
+    const { log } = this.deps;
+    const agent = stream.agentId;
+    // Written to the database (other instances count it too); the stream need not wait for it.
+    const opening = this.deps.presence.connect(agent, this.deps.now());
+    opening.catch((err: unknown) => log.error(`[console] marking agent ${agent} connected: ${describe(err)}`));
     const unsubscribe = this.deps.events.subscribe((event) => {
       if (stream.wants(event)) res.write(frame(event.type, event));
     });
     const heartbeat = setInterval(() => {
-      if (this.deps.sessions.touch(stream.token, this.deps.now())) return void res.write(': heartbeat\n\n');
-      res.write(frame('signed-out', {}));
-      close();
+      this.deps.sessions.touch(stream.token, this.deps.now()).then(
+        (session) => {
+          if (closed) return;
+          if (session) return void res.write(': heartbeat\n\n');
+          res.write(frame('signed-out', {}));
+          close();
+        },
+        (err: unknown) => log.error(`[console] renewing agent ${agent}'s session from their event stream: ${describe(err)}`),
+      );
     }, this.settings.heartbeatMs);
 
     let closed = false;
@@ -90,7 +101,11 @@ export class EventStreams {
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
-      release(this.deps.now());
+      const closedAt = this.deps.now();
+      opening
+        // A stream that never got marked connected (logged above) has nothing to release.
+        .then((release) => release(closedAt), () => undefined)
+        .catch((err: unknown) => log.error(`[console] marking agent ${agent} disconnected: ${describe(err)}`));
       this.open.delete(close);
       res.end();
     };
@@ -106,3 +121,5 @@ export class EventStreams {
     for (const close of [...this.open]) close();
   }
 }
+
+const describe = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));

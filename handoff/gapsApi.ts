@@ -31,7 +31,7 @@ export function mountGapsApi(server: Server, deps: GapsApiDeps): void {
   server.get(
     '/api/console/gaps',
     route(async (req, res) => {
-      const { agent } = signedIn(req, false);
+      const { agent } = await signedIn(req, false);
       if (agent.role !== 'supervisor') throw new HttpError(403, 'supervisors-only', 'Knowledge gaps are for supervisors.');
       const { since } = parse(gapsQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
       res.send(200, await deps.report(since));

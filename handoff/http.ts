@@ -72,11 +72,11 @@ export const routeWith =
  */
 export const signedInWith =
   (agents: AgentStore, sessions: SessionStore, now: () => Date) =>
-  (req: Request, change: boolean): { agent: Agent; session: Session } => {
+  async (req: Request, change: boolean): Promise<{ agent: Agent; session: Session }> => {
     const token = cookie(req, SESSION_COOKIE);
-    const session = token ? sessions.touch(token, now()) : undefined;
+    const session = token ? await sessions.touch(token, now()) : undefined;
     if (!session) throw new HttpError(401, 'not-signed-in', 'Sign in first (or your session has expired).');
-    const agent = agents.byId(session.agentId);
+    const agent = await agents.byId(session.agentId);
     if (!agent) throw new HttpError(401, 'not-signed-in', 'This agent no longer exists.');
     if (change && req.headers['x-csrf-token'] !== session.csrfToken) {
       throw new HttpError(403, 'csrf', 'Missing or wrong x-csrf-token header.');

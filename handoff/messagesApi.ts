@@ -68,8 +68,8 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
 
   server.get(
     '/api/console/messages',
-    route((req, res) => {
-      const { agent } = signedIn(req, false);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, false);
       const { status } = parse(listQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
       const mine = leftMessages
         .list(status === 'all' ? undefined : status)
@@ -82,8 +82,8 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
 
   server.get(
     '/api/console/messages/:id',
-    route((req, res) => {
-      const { agent } = signedIn(req, false);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, false);
       const { message, escalation } = messageFor(req, agent);
       res.send(200, { message: viewOne(message, escalation) });
     }),
@@ -91,8 +91,8 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
 
   server.post(
     '/api/console/messages/:id/answer',
-    route((req, res) => {
-      const { agent } = signedIn(req, true);
+    route(async (req, res) => {
+      const { agent } = await signedIn(req, true);
       const { escalation } = messageFor(req, agent);
       const { reply } = parse(answerBody, req.body);
       // The reply and the close stand or fall together: a closed message always says what was replied.

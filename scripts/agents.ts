@@ -11,8 +11,9 @@ import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../bot/config';
-import { openDatabase } from '../bot/db';
-import { newAgentSchema, SqliteAgentStore } from '../handoff/agents';
+import { openBackend } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
+import { newAgentSchema, SqlAgentStore } from '../handoff/agents';
 import { loadKnowledgeBase } from '../knowledge/loader';
 import { UsageError } from './cli';
 
@@ -68,19 +69,21 @@ async function main(): Promise<void> {
   });
   const command = positionals[0];
   const config = loadConfig();
-  const db = openDatabase(config.databaseFile);
+  // The app's database, SQLite or PostgreSQL (DATABASE_URL), with its tables made if this runs first.
+  const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile });
   try {
-    const agents = new SqliteAgentStore(db);
+    await migrateAll(backend.sql);
+    const agents = new SqlAgentStore(backend.sql);
     switch (command) {
       case 'list': {
-        const all = agents.list();
+        const all = await agents.list();
         if (!all.length) console.log('No agents yet. Add one with: npm run agents -- add --name NAME --departments DEPT');
         for (const a of all) console.log(`${a.name}\t${a.role}\t${a.departments.join(',')}\tadded ${a.createdAt.slice(0, 10)}`);
         return;
       }
       case 'remove': {
         if (!values.name) throw new UsageError(`remove needs --name\n${USAGE}`);
-        const result = agents.remove(values.name);
+        const result = await agents.remove(values.name);
         if (result.kind === 'not-found') throw new UsageError(`no agent called "${values.name}"`);
         console.log(`Removed ${values.name}.`);
         return;
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
         if (!early.success) throw new UsageError(describe(early.error));
         const parsed = newAgentSchema.safeParse({ ...input, password: await password(config.PARLEY_AGENT_PASSWORD) });
         if (!parsed.success) throw new UsageError(describe(parsed.error));
-        const result = agents.add(parsed.data, new Date());
+        const result = await agents.add(parsed.data, new Date());
         if (result.kind === 'exists') throw new UsageError(`an agent called "${result.name}" already exists`);
         console.log(`Added ${result.agent.name} (${result.agent.role}) for ${result.agent.departments.join(', ')}.`);
         return;
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
         throw new UsageError(USAGE);
     }
   } finally {
-    db.close();
+    await backend.close();
   }
 }
 

@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { openDatabase } from '../bot/db';
-import { SqliteAgentStore } from '../handoff/agents';
+import { openDatabase, SqliteBackend } from '../bot/db';
+import { migrateAll } from '../bot/db/schemas';
+import { SqlAgentStore } from '../handoff/agents';
 import { alwaysOpen } from './crash/alwaysOpen';
 import { Driver, StepFailed, startChannel, type Agent } from './crash/driver';
 import { KINDS, Ledger, type Figures } from './crash/ledger';
@@ -58,9 +59,13 @@ export async function runCrashTest(input: CrashTestOptions = {}, log: (line: str
   };
   const databaseFile = path.join(dataDir, 'parley.sqlite');
   // The officer is added through the store before the first start, as `npm run agents` does.
-  const db = openDatabase(databaseFile);
-  new SqliteAgentStore(db).add({ name: AGENT.name, departments: [AGENT.department], password: AGENT.password }, new Date());
-  db.close();
+  const backend = new SqliteBackend(openDatabase(databaseFile));
+  try {
+    await migrateAll(backend.sql);
+    await new SqlAgentStore(backend.sql).add({ name: AGENT.name, departments: [AGENT.department], password: AGENT.password }, new Date());
+  } finally {
+    await backend.close();
+  }
 
   const ledger = new Ledger();
   const kills = seeded(options.seed);

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../bot/config';
-import { openBackend, SqliteBackend } from '../bot/db';
+import { openBackend } from '../bot/db';
 import { migrateAll } from '../bot/db/schemas';
-import { SqliteAgentStore } from '../handoff/agents';
+import { SqlAgentStore } from '../handoff/agents';
 import { csvTables } from '../handoff/reporting/csv';
 import { markdownReport } from '../handoff/reporting/markdown';
 import { periodSchema } from '../handoff/reporting/period';
@@ -63,16 +63,15 @@ async function main(): Promise<void> {
   let figures;
   try {
     await migrateAll(backend.sql);
-    // The agents' store is still on better-sqlite3 (issue 10 moves it separately): officers'
-    // names come from it on SQLite; on PostgreSQL officers are listed by id, without names, until it moves.
-    const agents = backend instanceof SqliteBackend ? new SqliteAgentStore(backend.db) : undefined;
+    // Read once: the report names agents synchronously.
+    const names = new Map((await new SqlAgentStore(backend.sql).list()).map((a) => [String(a.id), a.name]));
     figures = await makeReport(
       {
         store: new SqlReportEventStore(backend.sql),
         timeZone: config.PARLEY_TIMEZONE,
         costs: { perCall: config.PARLEY_COST_PER_CALL, perChat: config.PARLEY_COST_PER_CHAT },
         entryTitle: (id) => kb.byId.get(id)?.title,
-        agentName: (id) => agents?.byId(Number(id))?.name,
+        agentName: (id) => names.get(id),
         now: () => new Date(),
       },
       period,

@@ -3,6 +3,9 @@ import { GAP_SCHEMA } from '../../knowledge/gaps/store';
 import { TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
 import { BIN_SCHEMA } from '../../knowledge/bins/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
+import { AGENTS_SCHEMA } from '../../handoff/agents';
+import { PRESENCE_SCHEMA } from '../../handoff/presence';
+import { SESSIONS_SCHEMA } from '../../handoff/sessions';
 import { DIRECTLINE_SCHEMA } from '../directline/store';
 import { KNOWLEDGE_VERSIONS_SCHEMA } from '../knowledgeVersions';
 import { BOT_STATE_SCHEMA } from '../stateStorage';
@@ -13,6 +16,9 @@ import { migrateStore } from './index';
  * comes after it). `npm run db:migrate`, the app at start and db:copy all go by this list.
  */
 export const SCHEMAS: readonly StoreSchema[] = [
+  AGENTS_SCHEMA,
+  SESSIONS_SCHEMA,
+  PRESENCE_SCHEMA,
   DIRECTLINE_SCHEMA,
   BOT_STATE_SCHEMA,
   TRANSCRIPTS_SCHEMA,

@@ -50,11 +50,10 @@ const reportQuery = z.object({
 
 export function mountReporting(server: Server, deps: ReportingDeps): void {
   const signedIn = signedInWith(deps.agents, deps.sessions, deps.now);
-  const source = { ...deps, agentName: (id: string) => deps.agents.byId(Number(id))?.name };
   const route = routeWith(deps.log);
 
-  const supervisor = (req: Request): Agent => {
-    const { agent } = signedIn(req, false);
+  const supervisor = async (req: Request): Promise<Agent> => {
+    const { agent } = await signedIn(req, false);
     if (agent.role !== 'supervisor') throw new HttpError(403, 'supervisors-only', 'Reports are for supervisors.');
     return agent;
   };
@@ -67,13 +66,15 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
     if (query.department !== undefined && !deps.departments().some((d) => d.id === query.department)) {
       throw new HttpError(400, 'bad-request', `department: there is no department "${query.department}"`);
     }
-    return makeReport(source, period, query.department);
+    // Agents' names read once per report: the report names each agent many times, synchronously.
+    const names = new Map((await deps.agents.list()).map((a) => [String(a.id), a.name]));
+    return makeReport({ ...deps, agentName: (id) => names.get(id) }, period, query.department);
   };
 
   server.get(
     '/api/console/report',
     route(async (req, res) => {
-      supervisor(req);
+      await supervisor(req);
       res.send(200, await report(req));
     }),
   );
@@ -86,7 +87,7 @@ export function mountReporting(server: Server, deps: ReportingDeps): void {
 
   server.get('/console/dashboard', async (req: Request, res: Response) => {
     try {
-      const agent = supervisor(req);
+      const agent = await supervisor(req);
       const f = await report(req);
       const query = new URLSearchParams({ from: f.period.from, to: f.period.to, ...(f.period.department !== null && { department: f.period.department }) });
       html(res, 200, dashboardPage({ figures: f, departments: deps.departments(), agentName: agent.name, query: query.toString() }));

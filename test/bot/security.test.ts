@@ -1,7 +1,7 @@
 import type { App } from '../../bot/index';
 import { DEFAULT_SECURITY_HEADERS } from '../../bot/server';
-import { SqliteAgentStore } from '../../handoff/agents';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlAgentStore } from '../../handoff/agents';
+import { startApp, testConfig, withSql } from '../app';
 import { postToBot, residentMessage } from './residentClient';
 
 /** SECURITY.md's claims about the public server, each checked over real HTTP. */
@@ -35,7 +35,7 @@ describe('the console session cookie', () => {
   it('is HttpOnly, SameSite=Strict and, off plain-HTTP localhost (behind TLS), Secure', async () => {
     // 127.0.0.2 is this machine but not "localhost" to Parley, as a server behind a TLS proxy would be.
     const config = testConfig({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'x', HOST: '127.0.0.2' });
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, new Date()));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, new Date()));
     const { app, url } = await startApp(config);
     try {
       const res = await fetch(`${url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ann', password: 'ann-password-1' }) });

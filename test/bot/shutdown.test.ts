@@ -3,8 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { openDatabase } from '../../bot/db';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { startServer } from '../../scripts/crash/server';
+import { testConfig, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDir } from '../tempDb';
 import { residentMessage } from './residentClient';
@@ -57,9 +58,7 @@ async function refusedAt(url: string): Promise<string> {
 describe('graceful shutdown on SIGTERM', () => {
   it('finishes the turn in flight, refuses new connections, ends event streams, closes the database and exits 0', async () => {
     const dataDir = tempDir('parley-shutdown-');
-    const db = openDatabase(path.join(dataDir, 'parley.sqlite'));
-    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, new Date());
-    db.close();
+    await withSql(testConfig({ PARLEY_DATA_DIR: dataDir }), (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, new Date()));
     const channel = await heldChannel();
     const server = await startServer({ PARLEY_DATA_DIR: dataDir, PARLEY_KNOWLEDGE_DIR: FIXTURE_KB, PARLEY_KNOWLEDGE_RELOAD: 'off' });
     try {

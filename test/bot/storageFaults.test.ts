@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
 import { text } from '../../bot/replies';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { launch } from '../../scripts/crash/server';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { call, login } from '../handoff/consoleClient';
 import { tempDir } from '../tempDb';
@@ -25,9 +25,7 @@ describe('storage and knowledge faults at start', () => {
   it('refuses to start on a read-only database, saying so, and leaves the data as it was', async () => {
     const dataDir = tempDir('parley-readonly-');
     const file = path.join(dataDir, 'parley.sqlite');
-    const db = openDatabase(file);
-    new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['waste'], password: 'ann-password-1' }, new Date());
-    db.close();
+    await withSql(testConfig({ PARLEY_DATA_DIR: dataDir }), (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['waste'], password: 'ann-password-1' }, new Date()));
     fs.chmodSync(file, 0o444);
     fs.chmodSync(dataDir, 0o555);
 
@@ -38,9 +36,9 @@ describe('storage and knowledge faults at start', () => {
 
     fs.chmodSync(dataDir, 0o755);
     fs.chmodSync(file, 0o644);
-    const after = openDatabase(file);
-    expect(new SqliteAgentStore(after).get('Ann Smith')).toMatchObject({ name: 'Ann Smith' });
-    after.close();
+    const after = new SqliteBackend(openDatabase(file));
+    expect(await new SqlAgentStore(after.sql).get('Ann Smith')).toMatchObject({ name: 'Ann Smith' });
+    await after.close();
   }, 60_000);
 
   it('refuses to start when the disk is full (a 64 KiB file size limit), saying so', async () => {
@@ -67,7 +65,7 @@ describe('storage and knowledge faults at start', () => {
 describe('a write that fails while Parley runs', () => {
   it('gives the resident the error reply, the officer a 500 with a message, logs both with context, and keeps serving', async () => {
     const config = testConfig();
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, new Date()));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, new Date()));
     const errors: string[] = [];
     const { app, url } = await startApp(config, { log: { info: () => undefined, error: (line: string) => void errors.push(line) } });
     const serviceUrl = 'http://127.0.0.1:9/';

@@ -1,7 +1,7 @@
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { residentMessage } from '../bot/residentClient';
 import { call, login } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -19,11 +19,13 @@ describe('console API over real HTTP', () => {
     const channelUrl = channel.serviceUrl;
     const config = testConfig();
     // Agents and waiting residents, put in the same SQLite file the server then opens.
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+      await agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
+      await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
+    });
     ids = withDatabase(config, (db) => {
-      const agents = new SqliteAgentStore(db);
-      agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
-      agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
-      agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
       const queue = new SqliteEscalationQueue(db);
       // Notices to these residents land in the stand-in channel (a closed port would make botbuilder retry for seconds).
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: `resident-${id}` } });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
 import type { GapReport } from '../../knowledge/gaps/report';
@@ -41,8 +41,13 @@ describe('the console page in a real browser', () => {
     channel = await startStandInChannel();
     const serviceUrl = channel.serviceUrl;
     const config = testConfig();
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
+      // For the knowledge gaps: a supervisor.
+      await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
+    });
     withDatabase(config, (db) => {
-      new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
       const queue = new SqliteEscalationQueue(db);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
       wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
@@ -59,10 +64,9 @@ describe('the console page in a real browser', () => {
         },
         new Date('2026-11-22T21:00:00Z'),
       );
-      // For the knowledge gaps: a supervisor, and questions the bot could not answer last week.
-      new SqliteAgentStore(db).add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
     });
     await withSql(config, async (sql) => {
+      // For the knowledge gaps: questions the bot could not answer last week.
       const gaps = new SqlGapStore(sql, { timeZone: config.PARLEY_TIMEZONE });
       await gaps.record({ kind: 'not-understood', question: 'parking permit for my street', conversationId: 'g-1' }, new Date('2026-11-10T09:00:00Z'));
       await gaps.record({ kind: 'not-understood', question: 'can I rent an allotment plot', conversationId: 'g-2' }, new Date('2026-11-20T09:00:00Z'));

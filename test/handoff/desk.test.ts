@@ -1,14 +1,15 @@
-import { migrate, openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { SqliteSql } from '../../bot/db/sqlite';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { HandoffDesk, type DeskDeps } from '../../handoff/desk';
 import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
-import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
+import { DutyRoster, SqlPresenceStore } from '../../handoff/presence';
 import { SqliteEscalationQueue, type NewEscalation } from '../../handoff/queue';
-import { SqliteSessionStore } from '../../handoff/sessions';
-import { SqlTranscriptStore, TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
+import { SqlSessionStore } from '../../handoff/sessions';
+import { SqlTranscriptStore } from '../../handoff/transcriptStore';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { FIXTURE_KB } from '../bot/harness';
 
@@ -24,20 +25,22 @@ describe('HandoffDesk', () => {
   let desk: HandoffDesk;
   let planDeliveries: DeskDeps['planDeliveries'];
 
-  beforeEach(() => {
+  beforeEach(async () => {
     db = openDatabase(':memory:');
-    migrate(db, TRANSCRIPTS_SCHEMA.store, TRANSCRIPTS_SCHEMA.sqlite);
+    const sql = new SqliteBackend(db).sql;
+    await migrateAll(sql);
     queue = new SqliteEscalationQueue(db);
     leftMessages = new SqliteLeftMessageStore(db);
     const hub = new InProcessDeskEvents();
     events = [];
     hub.subscribe((e) => events.push(e));
     planDeliveries = (e) => [{ channel: 'webhook', payload: { escalationId: e.id } }];
-    const agents = new SqliteAgentStore(db);
-    const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
+    const agents = new SqlAgentStore(sql);
+    const sessions = new SqlSessionStore(sql, { idleMinutes: 30, maxHours: 12 });
+    const presence = new SqlPresenceStore(sql, { instanceId: 'desk-test', heartbeatMs: 5_000, soleInstance: true });
     desk = new HandoffDesk({
       queue,
-      presence: new DutyRoster({ presence: new SqlitePresenceStore(db, at(0)), sessions, agents, departments: () => kb.departments.keys(), graceSeconds: 120 }),
+      presence: new DutyRoster({ presence, sessions, agents, departments: () => kb.departments.keys(), graceSeconds: 120 }),
       messages: new SqliteLiveMessageStore(db),
       departments: () => kb.departments,
       holidays: new Map(),

@@ -1,14 +1,15 @@
 import restify from 'restify';
-import { openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { mountConsoleApi, type ConsoleApi } from '../../handoff/consoleApi';
 import { InProcessDeskEvents, type DeskEvents } from '../../handoff/events';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
-import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
+import { DutyRoster, SqlPresenceStore } from '../../handoff/presence';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { SqliteSessionStore } from '../../handoff/sessions';
-import { silentLog, startApp, testConfig, withDatabase } from '../app';
+import { SqlSessionStore } from '../../handoff/sessions';
+import { silentLog, startApp, testConfig, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { listenLocally, type LocalServer } from '../localServer';
 import { call, login } from './consoleClient';
@@ -26,10 +27,10 @@ describe('GET /api/console/events through the whole app', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     const config = testConfig();
-    withDatabase(config, (db) => {
-      const agents = new SqliteAgentStore(db);
-      agents.add({ name: 'Cas', departments: ['customer-services'], password: 'cas-password-1' }, clock);
-      agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Cas', departments: ['customer-services'], password: 'cas-password-1' }, clock);
+      await agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
     });
     ({ app, url } = await startApp(config, { now: () => clock }));
   });
@@ -90,18 +91,21 @@ describe('the event stream’s heartbeat and session', () => {
   let api: ConsoleApi;
   let server: LocalServer;
   let url: string;
-  let sessions: SqliteSessionStore;
-  let presence: SqlitePresenceStore;
+  let sessions: SqlSessionStore;
+  let presence: SqlPresenceStore;
   let events: DeskEvents;
   // Open subscriptions to the hub: a closed stream must leave none behind.
   let listening = 0;
 
   beforeAll(async () => {
     db = openDatabase(':memory:');
-    const agents = new SqliteAgentStore(db);
-    agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock.now);
-    sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
-    presence = new SqlitePresenceStore(db, clock.now);
+    const sql = new SqliteBackend(db).sql;
+    await migrateAll(sql);
+    const agents = new SqlAgentStore(sql);
+    await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock.now);
+    sessions = new SqlSessionStore(sql, { idleMinutes: 30, maxHours: 12 });
+    presence = new SqlPresenceStore(sql, { instanceId: 'stream-test', heartbeatMs: 5_000, soleInstance: true });
+    await presence.restart(clock.now);
     const hub = new InProcessDeskEvents();
     events = {
       publish: (e) => hub.publish(e),
@@ -123,7 +127,7 @@ describe('the event stream’s heartbeat and session', () => {
       queue: new SqliteEscalationQueue(db),
       messages: new SqliteLiveMessageStore(db),
       sendToResident: () => Promise.reject(new Error('no resident in this test')),
-      waitMinutes: () => 0,
+      waitMinutes: async () => 0,
       transcript: async () => [],
       departments: new Set(['waste']),
       departmentName: (id) => id,
@@ -152,7 +156,7 @@ describe('the event stream’s heartbeat and session', () => {
     const token = decodeURIComponent(ann.cookie.split('=')[1]!);
     const s = await openSse(`${url}/api/console/events`, ann.cookie);
     await s.next((e) => e.event === 'hello');
-    expect(presence.get(1).disconnectedSince).toBeUndefined();
+    expect((await presence.get(1, clock.now)).disconnectedSince).toBeUndefined();
     expect(listening).toBe(1);
 
     // 20 idle minutes later the stream is still open: the next heartbeat renews the session.
@@ -160,12 +164,12 @@ describe('the event stream’s heartbeat and session', () => {
     const before = s.comments.length;
     while (s.comments.length < before + 2) await new Promise((r) => setTimeout(r, 10));
     expect(s.comments.slice(before)).toEqual(['heartbeat', 'heartbeat']);
-    expect(sessions.touch(token, clock.now)!.expiresAt).toBe(new Date(clock.now.getTime() + 30 * 60_000).toISOString());
+    expect((await sessions.touch(token, clock.now))!.expiresAt).toBe(new Date(clock.now.getTime() + 30 * 60_000).toISOString());
 
     // Closing the stream unsubscribes it and records when the agent went.
     s.close();
-    while (presence.get(1).disconnectedSince === undefined) await new Promise((r) => setTimeout(r, 10));
-    expect(presence.get(1).disconnectedSince).toBe(clock.now.toISOString());
+    while ((await presence.get(1, clock.now)).disconnectedSince === undefined) await new Promise((r) => setTimeout(r, 10));
+    expect((await presence.get(1, clock.now)).disconnectedSince).toBe(clock.now.toISOString());
     expect(listening).toBe(0);
   });
 
@@ -173,7 +177,7 @@ describe('the event stream’s heartbeat and session', () => {
     const ann = await login(url, 'Ann', 'ann-password-1');
     const s = await openSse(`${url}/api/console/events`, ann.cookie);
     await s.next((e) => e.event === 'hello');
-    sessions.end(decodeURIComponent(ann.cookie.split('=')[1]!));
+    await sessions.end(decodeURIComponent(ann.cookie.split('=')[1]!));
     await s.next((e) => e.event === 'signed-out');
     await s.ended;
   });

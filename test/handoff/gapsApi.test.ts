@@ -1,9 +1,9 @@
 import type { App } from '../../bot/index';
 import { text } from '../../bot/replies';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import type { GapReport } from '../../knowledge/gaps/report';
 import { SqlGapStore, type NewGap } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login } from './consoleClient';
 
@@ -26,10 +26,10 @@ describe('knowledge gaps: recorded by the bot, reported to supervisors over real
 
   beforeAll(async () => {
     config = testConfig();
-    withDatabase(config, (db) => {
-      const agents = new SqliteAgentStore(db);
-      agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
-      agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
+      await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
     });
     // Earlier weeks, straight into the store the app will open.
     await withSql(config, async (sql) => {

@@ -1,10 +1,10 @@
 import type { Activity } from 'botbuilder';
 import type { Config } from '../../bot/config';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login, type SignedIn } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -25,7 +25,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig();
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, clock));
     await start();
   });
   afterAll(async () => {

@@ -1,14 +1,15 @@
 import type http from 'node:http';
 import restify from 'restify';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { createApp, type App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
 import { SqliteLeftMessageStore, type Contact } from '../../handoff/leftMessages';
 import { mountMessagesApi } from '../../handoff/messagesApi';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { SqliteSessionStore } from '../../handoff/sessions';
-import { silentLog, startApp, testConfig, withDatabase } from '../app';
+import { SqlSessionStore } from '../../handoff/sessions';
+import { silentLog, startApp, testConfig, withDatabase, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { listenLocally, startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
@@ -21,12 +22,14 @@ const clock = new Date('2026-11-26T09:00:00Z');
 const evening = (minutes: number) => new Date(Date.parse('2026-11-25T19:00:00Z') + minutes * 60_000);
 
 /** Agents and left messages written into a database file before (or beside) the app. */
-function seed(file: string) {
-  const db = openDatabase(file);
-  const agents = new SqliteAgentStore(db);
-  agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
-  agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
-  agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
+async function seed(file: string) {
+  const backend = new SqliteBackend(openDatabase(file));
+  await migrateAll(backend.sql);
+  const db = backend.db;
+  const agents = new SqlAgentStore(backend.sql);
+  await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+  await agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
+  await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
   const queue = new SqliteEscalationQueue(db);
   const store = new SqliteLeftMessageStore(db);
   const leave = (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
@@ -46,19 +49,19 @@ function seed(file: string) {
   for (let i = 0; i < 5; i++) store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
   const [boxHook] = store.deliveries([ids.box]).get(ids.box)!;
   store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
-  return { db, agents, queue, store, ids };
+  return { backend, agents, queue, store, ids };
 }
 
 describe('left messages in the console API, over real HTTP', () => {
   let app: App;
   let url: string;
-  let ids: ReturnType<typeof seed>['ids'];
+  let ids: Awaited<ReturnType<typeof seed>>['ids'];
 
   beforeAll(async () => {
     const config = testConfig();
-    const seeded = seed(config.databaseFile);
+    const seeded = await seed(config.databaseFile);
     ids = seeded.ids;
-    seeded.db.close();
+    await seeded.backend.close();
     ({ app, url } = await startApp(config, { now: () => clock }));
   });
   afterAll(() => app.close());
@@ -209,8 +212,8 @@ describe('the app delivers left messages on its own', () => {
 
 describe('answering a left message tells the live stream', () => {
   it('publishes message-answered with the id and department, never the words', async () => {
-    const { db, agents, queue, store, ids } = seed(tempDbFile());
-    const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
+    const { backend, agents, queue, store, ids } = await seed(tempDbFile());
+    const sessions = new SqlSessionStore(backend.sql, { idleMinutes: 30, maxHours: 12 });
     const events = new InProcessDeskEvents();
     const heard: DeskEvent[] = [];
     events.subscribe((e) => heard.push(e));
@@ -220,7 +223,7 @@ describe('answering a left message tells the live stream', () => {
     const listening = await listenLocally(server);
     const url = listening.origin;
     try {
-      const { token, session } = sessions.create(agents.get('Ann')!.id, clock);
+      const { token, session } = await sessions.create((await agents.get('Ann'))!.id, clock);
       const ann = { cookie: `parley_session=${token}`, csrf: session.csrfToken };
       expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Booked a return visit' })).status).toBe(200);
       expect((await call(url, ann, 'POST', `/api/console/messages/${ids.bin}/answer`, { reply: 'Again' })).status).toBe(409);
@@ -229,7 +232,7 @@ describe('answering a left message tells the live stream', () => {
     }
     expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
     expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
-    db.close();
+    await backend.close();
   });
 });
 
@@ -250,7 +253,7 @@ describe('a message a resident leaves reaches the department’s mailbox and CRM
       PARLEY_SMTP_FROM: 'Parley <parley@testshire.example>',
       PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`,
     });
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
     const { app, url } = await startApp(config, { now: () => wednesday });
     const resident = async (text: string) =>
       messageTexts(await repliesTo(url, residentMessage(text, { conversation: 'leaves-a-message', serviceUrl: channel.serviceUrl, from: 'resident-1' })));

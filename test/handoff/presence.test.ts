@@ -1,106 +1,203 @@
 import type { Config } from '../../bot/config';
-import { openDatabase, type Db } from '../../bot/db';
+import type { Backend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
-import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
-import { SqliteSessionStore } from '../../handoff/sessions';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlAgentStore, type AddResult } from '../../handoff/agents';
+import { DutyRoster, SqlPresenceStore } from '../../handoff/presence';
+import { SqlSessionStore } from '../../handoff/sessions';
+import type { Sql } from '../../knowledge/sql';
+import { startApp, testConfig, withSql } from '../app';
+import { forEachBackend } from '../db/backends';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login, type SignedIn } from './consoleClient';
 import { openSse } from './sseClient';
+import { secondInstance } from './secondInstance';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 const T0 = new Date('2026-11-25T10:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
-describe('the duty roster', () => {
-  let db: Db;
-  let presence: SqlitePresenceStore;
-  let sessions: SqliteSessionStore;
+const HEARTBEAT_MS = 5_000;
+const presenceOf = (sql: Sql, instanceId = 'one', soleInstance = false) => new SqlPresenceStore(sql, { instanceId, heartbeatMs: HEARTBEAT_MS, soleInstance });
+
+forEachBackend('the duty roster', (fresh) => {
+  let backend: Backend;
+  let presence: SqlPresenceStore;
+  let sessions: SqlSessionStore;
   let roster: DutyRoster;
   let ann: number;
   let sue: number;
 
-  beforeEach(() => {
-    db = openDatabase(':memory:');
-    const agents = new SqliteAgentStore(db);
-    const added = (r: ReturnType<SqliteAgentStore['add']>) => (r.kind === 'added' ? r.agent.id : NaN);
-    ann = added(agents.add({ name: 'Ann', departments: ['waste', 'housing'], password: 'ann-password-1' }, T0));
-    sue = added(agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0));
-    sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
-    presence = new SqlitePresenceStore(db, T0);
+  beforeEach(async () => {
+    backend = await fresh();
+    await migrateAll(backend.sql);
+    const agents = new SqlAgentStore(backend.sql);
+    const added = (r: AddResult) => (r.kind === 'added' ? r.agent.id : NaN);
+    ann = added(await agents.add({ name: 'Ann', departments: ['waste', 'housing'], password: 'ann-password-1' }, T0));
+    sue = added(await agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0));
+    sessions = new SqlSessionStore(backend.sql, { idleMinutes: 30, maxHours: 12 });
+    presence = presenceOf(backend.sql);
+    await presence.restart(T0);
     roster = new DutyRoster({ presence, sessions, agents, departments: () => ['waste', 'housing', 'council-tax'], graceSeconds: 120 });
   });
-  afterEach(() => db.close());
 
-  const onDuty = (department: string, now = T0) => roster.onDuty(department, now).map((a) => a.name);
+  const onDuty = async (department: string, now = T0) => (await roster.onDuty(department, now)).map((a) => a.name);
 
-  it('counts only signed-in agents, for the departments they serve (supervisors: all)', () => {
-    expect(onDuty('waste')).toEqual([]);
-    sessions.create(ann, T0);
-    sessions.create(sue, T0);
-    expect(onDuty('waste')).toEqual(['Ann', 'Sue']);
-    expect(onDuty('council-tax')).toEqual(['Sue']);
+  it('counts only signed-in agents, for the departments they serve (supervisors: all)', async () => {
+    expect(await onDuty('waste')).toEqual([]);
+    await sessions.create(ann, T0);
+    await sessions.create(sue, T0);
+    expect(await onDuty('waste')).toEqual(['Ann', 'Sue']);
+    expect(await onDuty('council-tax')).toEqual(['Sue']);
   });
 
-  it('leaves out an agent who is away, or not taking that department', () => {
-    sessions.create(ann, T0);
-    presence.setStatus(ann, 'away', undefined, T0);
-    expect(onDuty('waste')).toEqual([]);
-    presence.setStatus(ann, 'available', ['housing'], at(10));
-    expect(onDuty('waste')).toEqual([]);
-    expect(onDuty('housing')).toEqual(['Ann']);
+  it('leaves out an agent who is away, or not taking that department', async () => {
+    await sessions.create(ann, T0);
+    await presence.setStatus(ann, 'away', undefined, T0);
+    expect(await onDuty('waste')).toEqual([]);
+    await presence.setStatus(ann, 'available', ['housing'], at(10));
+    expect(await onDuty('waste')).toEqual([]);
+    expect(await onDuty('housing')).toEqual(['Ann']);
     // Becoming available again keeps the departments chosen before.
-    presence.setStatus(ann, 'away', undefined, at(20));
-    presence.setStatus(ann, 'available', undefined, at(30));
-    expect(presence.get(ann)).toMatchObject({ status: 'available', departments: ['housing'], statusSince: at(30).toISOString() });
+    await presence.setStatus(ann, 'away', undefined, at(20));
+    await presence.setStatus(ann, 'available', undefined, at(30));
+    expect(await presence.get(ann, at(30))).toMatchObject({ status: 'available', departments: ['housing'], statusSince: at(30).toISOString() });
   });
 
-  it('keeps a disconnected agent on duty for the grace time, and no longer', () => {
-    sessions.create(ann, T0);
-    const close = presence.connect(ann, T0);
-    close(at(60));
-    expect(onDuty('waste', at(180))).toEqual(['Ann']);
-    expect(onDuty('waste', at(181))).toEqual([]);
+  it('keeps a disconnected agent on duty for the grace time, and no longer', async () => {
+    await sessions.create(ann, T0);
+    const close = await presence.connect(ann, T0);
+    await close(at(60));
+    expect(await onDuty('waste', at(180))).toEqual(['Ann']);
+    expect(await onDuty('waste', at(181))).toEqual([]);
     // Back within or after the grace time: connected again.
-    const again = presence.connect(ann, at(200));
-    expect(onDuty('waste', at(200))).toEqual(['Ann']);
-    again(at(300));
+    const again = await presence.connect(ann, at(200));
+    expect(await onDuty('waste', at(200))).toEqual(['Ann']);
+    await again(at(300));
   });
 
-  it('is connected while any of an agent’s streams is open', () => {
-    const first = presence.connect(ann, T0);
-    const second = presence.connect(ann, T0);
-    first(at(10));
-    first(at(20)); // closing twice counts once
-    expect(presence.get(ann).disconnectedSince).toBeUndefined();
-    second(at(30));
-    expect(presence.get(ann).disconnectedSince).toBe(at(30).toISOString());
+  it('is connected while any of an agent’s streams is open', async () => {
+    const first = await presence.connect(ann, T0);
+    const second = await presence.connect(ann, T0);
+    await first(at(10));
+    await first(at(20)); // closing twice counts once
+    expect((await presence.get(ann, at(20))).disconnectedSince).toBeUndefined();
+    await second(at(30));
+    expect((await presence.get(ann, at(30))).disconnectedSince).toBe(at(30).toISOString());
   });
 
-  it('keeps status and departments across a restart, and counts open streams as dropped from then', () => {
-    presence.setStatus(ann, 'available', ['waste'], T0);
-    presence.connect(ann, T0);
-    const restarted = new SqlitePresenceStore(db, at(50));
-    expect(restarted.get(ann)).toEqual({ status: 'available', departments: ['waste'], statusSince: T0.toISOString(), disconnectedSince: at(50).toISOString() });
+  it('keeps status and departments across a restart, and counts its open streams as dropped from then', async () => {
+    await presence.setStatus(ann, 'available', ['waste'], T0);
+    await presence.connect(ann, T0);
+    // The same instance started again (its id kept, as the sole instance of a SQLite file or by configuration).
+    const restarted = presenceOf(backend.sql);
+    await restarted.restart(at(50));
+    expect(await restarted.get(ann, at(50))).toEqual({ status: 'available', departments: ['waste'], statusSince: T0.toISOString(), disconnectedSince: at(50).toISOString() });
   });
 
-  it('says when an agent holding chats has gone: signed out at once, away or disconnected after the grace time', () => {
-    expect(roster.absence(ann, T0)).toBe('signed-out');
-    const { token } = sessions.create(ann, T0);
-    expect(roster.absence(ann, T0)).toBeUndefined();
-    presence.setStatus(ann, 'away', undefined, T0);
-    expect(roster.absence(ann, at(120))).toBeUndefined();
-    expect(roster.absence(ann, at(121))).toBe('away');
-    presence.setStatus(ann, 'available', undefined, at(121));
-    presence.connect(ann, at(121))(at(130));
-    expect(roster.absence(ann, at(250))).toBeUndefined();
-    expect(roster.absence(ann, at(251))).toBe('disconnected');
+  it('as the sole instance, counts every stream left in the database as dropped at start, whoever held it', async () => {
+    await presence.connect(ann, T0);
+    const restarted = presenceOf(backend.sql, 'a-new-process', true);
+    await restarted.restart(at(50));
+    expect((await restarted.get(ann, at(50))).disconnectedSince).toBe(at(50).toISOString());
+  });
+
+  it('says when an agent holding chats has gone: signed out at once, away or disconnected after the grace time', async () => {
+    expect(await roster.absence(ann, T0)).toBe('signed-out');
+    const { token } = await sessions.create(ann, T0);
+    expect(await roster.absence(ann, T0)).toBeUndefined();
+    await presence.setStatus(ann, 'away', undefined, T0);
+    expect(await roster.absence(ann, at(120))).toBeUndefined();
+    expect(await roster.absence(ann, at(121))).toBe('away');
+    await presence.setStatus(ann, 'available', undefined, at(121));
+    await (await presence.connect(ann, at(121)))(at(130));
+    expect(await roster.absence(ann, at(250))).toBeUndefined();
+    expect(await roster.absence(ann, at(251))).toBe('disconnected');
     // Signing in again is a sign of life.
-    presence.signedIn(ann);
-    expect(roster.absence(ann, at(251))).toBeUndefined();
-    sessions.end(token);
-    expect(roster.absence(ann, at(251))).toBe('signed-out');
+    await presence.signedIn(ann, at(251));
+    expect(await roster.absence(ann, at(251))).toBeUndefined();
+    await sessions.end(token);
+    expect(await roster.absence(ann, at(251))).toBe('signed-out');
+  });
+});
+
+forEachBackend('presence with two instances on one database', (fresh) => {
+  let one: SqlPresenceStore;
+  let two: SqlPresenceStore;
+  let ann: number;
+  let closeSecond: () => Promise<void>;
+
+  beforeEach(async () => {
+    const backend = await fresh();
+    await migrateAll(backend.sql);
+    const added = await new SqlAgentStore(backend.sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, T0);
+    ann = added.kind === 'added' ? added.agent.id : NaN;
+    const second = await secondInstance(backend);
+    closeSecond = second.close;
+    one = presenceOf(backend.sql, 'instance-1');
+    two = presenceOf(second.backend.sql, 'instance-2');
+    await one.restart(T0);
+  });
+  afterEach(() => closeSecond());
+
+  const disconnectedSince = async (store: SqlPresenceStore, now: Date) => (await store.get(ann, now)).disconnectedSince;
+
+  it('does not mark agents connected to another instance as disconnected when an instance starts', async () => {
+    await one.connect(ann, T0);
+    await two.restart(at(1));
+    expect(await disconnectedSince(two, at(1))).toBeUndefined();
+    expect(await disconnectedSince(one, at(1))).toBeUndefined();
+  });
+
+  it('counts a stream open on one instance as connected on the other, while its instance vouches for it', async () => {
+    const close = await one.connect(ann, T0);
+    for (const s of [10, 20, 30]) {
+      await one.beat(at(s));
+      await two.beat(at(s + 1));
+      expect(await disconnectedSince(two, at(s + 1))).toBeUndefined();
+    }
+    await close(at(40));
+    expect(await disconnectedSince(two, at(41))).toBe(at(40).toISOString());
+  });
+
+  it('keeps an agent connected while a stream on either instance is open', async () => {
+    const onOne = await one.connect(ann, T0);
+    const onTwo = await two.connect(ann, at(1));
+    await onOne(at(2));
+    expect(await disconnectedSince(one, at(3))).toBeUndefined();
+    expect(await disconnectedSince(two, at(3))).toBeUndefined();
+    await onTwo(at(4));
+    expect(await disconnectedSince(one, at(5))).toBe(at(4).toISOString());
+  });
+
+  it('counts the streams of an instance that died without closing them as gone after three missed heartbeats', async () => {
+    await one.connect(ann, T0);
+    await one.beat(at(5));
+    // Instance 1 is killed: it neither closes its streams nor vouches for them again.
+    expect(await disconnectedSince(two, at(19))).toBeUndefined();
+    expect(await disconnectedSince(two, at(20))).toBe(at(5).toISOString());
+    // Instance 2's heartbeat clears the dead streams and writes the time down for good.
+    await two.beat(at(20));
+    expect(await disconnectedSince(two, at(500))).toBe(at(5).toISOString());
+    expect(await one.get(ann, at(500))).toMatchObject({ disconnectedSince: at(5).toISOString() });
+  });
+
+  it('takes a sign-in as a sign of life even before a heartbeat has cleared a dead instance’s streams', async () => {
+    await one.connect(ann, T0);
+    // Instance 1 is killed; nobody has beaten since.
+    expect(await disconnectedSince(two, at(30))).toBe(T0.toISOString());
+    await two.signedIn(ann, at(30));
+    expect(await disconnectedSince(two, at(30))).toBeUndefined();
+  });
+
+  it('ends connected when a stream closes on one instance while another opens on the other, however they interleave', async () => {
+    for (let round = 0; round < 20; round++) {
+      const close = await one.connect(ann, at(round * 10));
+      const [, reopened] = await Promise.all([close(at(round * 10 + 1)), two.connect(ann, at(round * 10 + 1))]);
+      expect(await disconnectedSince(one, at(round * 10 + 2))).toBeUndefined();
+      await reopened(at(round * 10 + 3));
+      expect(await disconnectedSince(two, at(round * 10 + 4))).toBe(at(round * 10 + 3).toISOString());
+    }
   });
 });
 
@@ -118,10 +215,10 @@ describe('availability, the desk and the grace time over real HTTP', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig();
-    withDatabase(config, (db) => {
-      const agents = new SqliteAgentStore(db);
-      agents.add({ name: 'Cas', departments: ['customer-services', 'waste'], password: 'cas-password-1' }, T0);
-      agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0);
+    await withSql(config, async (sql) => {
+      const agents = new SqlAgentStore(sql);
+      await agents.add({ name: 'Cas', departments: ['customer-services', 'waste'], password: 'cas-password-1' }, T0);
+      await agents.add({ name: 'Sue', departments: ['waste'], role: 'supervisor', password: 'sue-password-1' }, T0);
     });
     await start();
   });
@@ -221,11 +318,9 @@ describe('availability, the desk and the grace time over real HTTP', () => {
     const goneAt = clock;
     // The server sees the close a moment later: wait until it has written it down (a second
     // reader of the same SQLite file), and only then let time pass.
-    const db = openDatabase(config.databaseFile);
-    const disconnected = db.prepare<[], { at: string | null }>('SELECT disconnected_since AS at FROM agent_presence WHERE agent_id = 1');
-    while (!disconnected.get()?.at) await new Promise((r) => setTimeout(r, 10));
-    expect(disconnected.get()!.at).toBe(goneAt.toISOString());
-    db.close();
+    const disconnectedAt = () => withSql(config, async (sql) => (await sql.get<{ at: string | null }>('SELECT disconnected_since AS at FROM agent_presence WHERE agent_id = 1'))?.at);
+    while (!(await disconnectedAt())) await new Promise((r) => setTimeout(r, 10));
+    expect(await disconnectedAt()).toBe(goneAt.toISOString());
     clock = new Date(goneAt.getTime() + 60_000);
     await app.sweepAbsentAgents();
     expect((await call(url, cas, 'GET', `/api/console/escalations/${id}`)).body!.escalation.status).toBe('active');

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
 import { PostgresBackend, SqliteBackend, type Backend } from '../../bot/db';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { eraseConversation, purgePersonalData } from '../../handoff/privacy';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { forEachBackend } from '../db/backends';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
@@ -34,7 +34,7 @@ describe('npm run erase, after a real conversation over HTTP', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig();
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Cat', departments: ['customer-services'], password: 'cat-password-1' }, wednesday));
     ({ app, url } = await startApp(config, { now: () => wednesday }));
 
     const say = async (conversation: string, text: string) =>

@@ -1,9 +1,9 @@
 import type { BrowserContext } from 'playwright-core';
 import type { App } from '../../bot/index';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { postToBot, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -46,8 +46,8 @@ describe('resident-supplied text in a real browser', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     const config = testConfig();
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK));
     withDatabase(config, (db) => {
-      new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
       const queue = new SqliteEscalationQueue(db);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channel.serviceUrl, bot: { id: 'parley' }, user: { id: `resident-${id}`, name: PAYLOADS[1] } });
       chatId = queue.enqueue({ conversationId: 'c-xss', reference: reference('c-xss'), department: 'waste', priority: 'normal', reason: 'asked', summary: PAYLOADS.join(' ') }, CLOCK).escalation.id;

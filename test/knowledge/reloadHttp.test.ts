@@ -4,9 +4,9 @@ import type { App } from '../../bot/index';
 import { readKnowledge } from '../../bot/knowledgeLoad';
 import type { ReloadStatus } from '../../bot/knowledgeReloader';
 import { SqlKnowledgeVersionStore } from '../../bot/knowledgeVersions';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqlTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { call, login } from '../handoff/consoleClient';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { KbCopy } from './reloadFixture';
@@ -240,7 +240,7 @@ describe('the handoff desk and the console follow a reload', () => {
     await bot.ask('talk to a person', 'holiday');
     expect(messageTexts(await bot.ask('Yes, connect me', 'holiday'))[0]).toMatch(/^Customer Services is closed right now, so nobody can chat\./);
 
-    withDatabase(state.config, (db) => new SqliteAgentStore(db).add({ name: 'Sue', departments: ['customer-services'], role: 'supervisor', password: 'sue-password-1' }, new Date('2026-11-25T10:00:00Z')));
+    await withSql(state.config, (sql) => new SqlAgentStore(sql).add({ name: 'Sue', departments: ['customer-services'], role: 'supervisor', password: 'sue-password-1' }, new Date('2026-11-25T10:00:00Z')));
     const sue = await login(state.url, 'Sue', 'sue-password-1');
     const listed = await call(state.url, sue, 'GET', '/api/console/departments');
     expect(listed.body?.departments).toContainEqual({ id: 'libraries', name: 'Libraries' });

@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Activity } from 'botbuilder';
 import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
-import { SqliteAgentStore } from '../../handoff/agents';
+import { SqlAgentStore } from '../../handoff/agents';
 import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
 import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
 import { SqliteEscalationQueue } from '../../handoff/queue';
-import { SqliteSessionStore } from '../../handoff/sessions';
+import { SqlSessionStore } from '../../handoff/sessions';
 import { SqlTranscriptStore } from '../../handoff/transcriptStore';
 import { Ledger } from '../../scripts/crash/ledger';
 import { runCrashTest } from '../../scripts/crash-test';
@@ -42,15 +42,15 @@ describe('the crash ledger check', () => {
   /** A database with one of each acknowledged write, made through the stores, and a ledger of them. */
   async function seeded(): Promise<{ db: Db; ledger: Ledger; first: number; second: number; token: string }> {
     const db = openDatabase(tempDbFile());
-    const agents = new SqliteAgentStore(db);
-    agents.add({ name: 'Ann Smith', departments: ['waste'], password: 'ann-password-1' }, at);
+    const sql = new SqliteBackend(db).sql;
+    await migrateAll(sql);
+    const agents = new SqlAgentStore(sql);
+    await agents.add({ name: 'Ann Smith', departments: ['waste'], password: 'ann-password-1' }, at);
     const queue = new SqliteEscalationQueue(db);
     const live = new SqliteLiveMessageStore(db);
     const left = new SqliteLeftMessageStore(db);
-    const sql = new SqliteBackend(db).sql;
-    await migrateAll(sql);
     const transcripts = new SqlTranscriptStore(sql, { now: () => at });
-    const { token } = new SqliteSessionStore(db, { idleMinutes: 60, maxHours: 8 }).create(agents.get('Ann Smith')!.id, at);
+    const { token } = await new SqlSessionStore(sql, { idleMinutes: 60, maxHours: 8 }).create((await agents.get('Ann Smith'))!.id, at);
     const escalation = (conversationId: string, minutes: number) => {
       const r = queue.enqueue({ conversationId, reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, new Date(at.getTime() + minutes * 60_000));
       return r.escalation.id;

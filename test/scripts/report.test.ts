@@ -40,7 +40,7 @@ describe('npm run report', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig(SCENARIO_ENV);
-    addAgents(config);
+    await addAgents(config);
     ({ app, url } = await startApp(config, { now: () => clock }));
     await playScenario({ url, serviceUrl: channel.serviceUrl, setClock: (at) => (clock = at) });
     clock = REPORT_TIME;

@@ -2,9 +2,9 @@ import type { Activity } from 'botbuilder';
 import type { Config } from '../../../bot/config';
 import type { App } from '../../../bot/index';
 import type { AdaptiveCard } from '../../../bot/teams/cards';
-import { SqliteAgentStore } from '../../../handoff/agents';
+import { SqlAgentStore } from '../../../handoff/agents';
 import { SqliteEscalationQueue } from '../../../handoff/queue';
-import { startApp, testConfig, withDatabase } from '../../app';
+import { startApp, testConfig, withDatabase, withSql } from '../../app';
 import { login } from '../../handoff/consoleClient';
 import { startStandInChannel, type StandInChannel } from '../../handoff/standInChannel';
 import { repliesTo } from '../residentClient';
@@ -37,7 +37,7 @@ describe('Parley in Teams, over real HTTP', () => {
       PARLEY_PUBLIC_URL: PUBLIC_URL,
       PARLEY_TEAMS_ESCALATION_CHANNEL: JSON.stringify({ serviceUrl: officers.serviceUrl, conversationId: OFFICERS_CHANNEL, tenantId: TENANT }),
     });
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
   });
   afterAll(async () => {
     await residents.close();

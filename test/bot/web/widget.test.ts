@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { App } from '../../../bot/index';
-import { SqliteAgentStore } from '../../../handoff/agents';
-import { startApp, testConfig, withDatabase } from '../../app';
+import { SqlAgentStore } from '../../../handoff/agents';
+import { startApp, testConfig, withSql } from '../../app';
 import { launchChromium } from '../../chromium';
 import { call, login } from '../../handoff/consoleClient';
 import { tempDir } from '../../tempDb';
@@ -46,7 +46,7 @@ describe('the "Ask us" widget in a real browser', () => {
     const rules = path.join(tempDir('parley-widget-'), 'rules.yaml');
     fs.writeFileSync(rules, TEST_RULES);
     const config = testConfig({ PARLEY_KNOWLEDGE_DIR: SHIPPED_KB, PARLEY_PROACTIVE_RULES: rules });
-    withDatabase(config, (db) => new SqliteAgentStore(db).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
+    await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann Smith', departments: ['customer-services'], password: 'ann-password-1' }, NOW));
     ({ app, url } = await startApp(config, { now: () => NOW }));
     browser = await launchChromium();
     // The page must work with no internet: record anything it asks of another origin.

@@ -33,7 +33,7 @@ describe('the supervisors’ dashboard in a real browser', () => {
   beforeAll(async () => {
     channel = await startStandInChannel();
     const config = testConfig(SCENARIO_ENV);
-    addAgents(config);
+    await addAgents(config);
     ({ app, url } = await startApp(config, { now: () => clock }));
     const deps = { url, serviceUrl: channel.serviceUrl, setClock: (at: Date) => (clock = at) };
     await playScenario(deps);

@@ -1,6 +1,6 @@
 import type { Config } from '../../../bot/config';
-import { SqliteAgentStore } from '../../../handoff/agents';
-import { withDatabase } from '../../app';
+import { SqlAgentStore } from '../../../handoff/agents';
+import { withSql } from '../../app';
 import { messageTexts, repliesTo, residentMessage } from '../../bot/residentClient';
 import { call, login, type SignedIn } from '../consoleClient';
 
@@ -35,11 +35,11 @@ export const ANN = { name: 'Ann Smith', password: 'ann-password-1' };
 export const SAM = { name: 'Sam Jones', password: 'sam-password-1' };
 
 /** Ann: an officer for Customer Services, Waste and Housing (id 1). Sam: a supervisor (id 2). */
-export function addAgents(config: Config): void {
-  withDatabase(config, (db) => {
-    const agents = new SqliteAgentStore(db);
-    agents.add({ name: ANN.name, departments: ['customer-services', 'waste', 'housing'], password: ANN.password }, new Date('2026-11-01T09:00:00Z'));
-    agents.add({ name: SAM.name, departments: ['customer-services'], role: 'supervisor', password: SAM.password }, new Date('2026-11-01T09:00:00Z'));
+export async function addAgents(config: Config): Promise<void> {
+  await withSql(config, async (sql) => {
+    const agents = new SqlAgentStore(sql);
+    await agents.add({ name: ANN.name, departments: ['customer-services', 'waste', 'housing'], password: ANN.password }, new Date('2026-11-01T09:00:00Z'));
+    await agents.add({ name: SAM.name, departments: ['customer-services'], role: 'supervisor', password: SAM.password }, new Date('2026-11-01T09:00:00Z'));
   });
 }
 

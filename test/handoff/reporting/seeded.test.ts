@@ -38,7 +38,7 @@ describe('reporting figures from conversations played through the bot and the de
   beforeAll(async () => {
     channel = await startStandInChannel();
     config = testConfig(SCENARIO_ENV);
-    addAgents(config);
+    await addAgents(config);
     ({ app, url } = await startApp(config, { now: () => clock }));
     await playScenario({ url, serviceUrl: channel.serviceUrl, setClock: (at) => (clock = at) });
     clock = REPORT_TIME;
