@@ -85,15 +85,15 @@ export interface LeaveMessage {
  * the desk). The summary is a short line for the agents' queue.
  */
 export interface HandoffPort {
-  requestPerson(offer: Offer, summary: string): RequestOutcome;
+  requestPerson(offer: Offer, summary: string): Promise<RequestOutcome>;
   /** Omitted when there is nobody to take messages (the bot on its own in tests). */
   leaveMessage?: {
     /** When a message left now for the department can expect a reply, if that can be known. */
     replyBy(department: string): Date | undefined;
-    leave(message: LeaveMessage): { reference: string; replyBy?: Date };
+    leave(message: LeaveMessage): Promise<{ reference: string; replyBy?: Date }>;
   };
 }
-const NO_DESK: HandoffPort = { requestPerson: () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
+const NO_DESK: HandoffPort = { requestPerson: async () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
 
 /**
  * What came of a step of the conversation: answered, did you mean, not understood, feedback, a
@@ -127,7 +127,7 @@ export class Conversation {
     ];
   }
 
-  message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, record: OutcomeRecorder = NO_RECORD): Reply[] {
+  async message(input: string, data: ConversationData, user: UserData, handoff: HandoffPort = NO_DESK, record: OutcomeRecorder = NO_RECORD): Promise<Reply[]> {
     const message = input.trim();
     if (!message) return [MessageFactory.text(text.notText)];
     const pending = data.pending;
@@ -347,11 +347,11 @@ export class Conversation {
     return [MessageFactory.suggestedActions([text.connectMe, text.noThanks], ask)];
   }
 
-  private acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort, record: OutcomeRecorder): Reply[] {
+  private async acceptOffer(offer: Offer, data: ConversationData, handoff: HandoffPort, record: OutcomeRecorder): Promise<Reply[]> {
     data.handoffRequest = { ...offer, requestedAt: this.deps.now().toISOString() };
     const department = this.department(offer.department);
     record({ type: 'handoff-accepted', ...offered({ ...offer, department: department.id }) });
-    const outcome = handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
+    const outcome = await handoff.requestPerson({ ...offer, department: department.id }, this.summary(offer));
     switch (outcome.kind) {
       case 'queued':
         return [MessageFactory.text(text.queued(department.name, outcome.position, outcome.waitMinutes))];
@@ -369,12 +369,12 @@ export class Conversation {
     }
   }
 
-  private leaveMessage(
+  private async leaveMessage(
     step: { offer: Offer; because: LeaveMessageReason; question: string; contact: Contact },
     leave: NonNullable<HandoffPort['leaveMessage']>['leave'],
-  ): Reply[] {
+  ): Promise<Reply[]> {
     const department = this.department(step.offer.department);
-    const left = leave({ offer: step.offer, because: step.because, question: step.question, contact: step.contact, summary: this.summary(step.offer) });
+    const left = await leave({ offer: step.offer, because: step.because, question: step.question, contact: step.contact, summary: this.summary(step.offer) });
     return [MessageFactory.text(text.messageLeft(department.name, left.reference, left.replyBy && this.when(left.replyBy), step.contact))];
   }
 

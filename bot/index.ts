@@ -21,13 +21,13 @@ import { DeliveryWorker, plannedDeliveries, type DeliverySettings, type RunResul
 import { HandoffDesk } from '../handoff/desk';
 import { InProcessDeskEvents } from '../handoff/events';
 import { mountGapsApi } from '../handoff/gapsApi';
-import { SqliteLeftMessageStore } from '../handoff/leftMessages';
-import { SqliteLiveMessageStore } from '../handoff/liveMessages';
+import { SqlLeftMessageStore } from '../handoff/leftMessages';
+import { SqlLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
-import { Privacy } from '../handoff/privacy';
+import { handoffPrivacy, Privacy } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, SqlitePresenceStore, sweepAbsentAgents } from '../handoff/presence';
-import { SqliteEscalationQueue } from '../handoff/queue';
+import { SqlEscalationQueue } from '../handoff/queue';
 import { redact } from '../handoff/redact';
 import { recordDeskEvents } from '../handoff/reporting/record';
 import { mountReporting } from '../handoff/reporting/routes';
@@ -128,9 +128,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       },
     }),
   );
-  const queue = new SqliteEscalationQueue(db);
-  const liveMessages = new SqliteLiveMessageStore(db);
-  const leftMessages = new SqliteLeftMessageStore(db);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const liveMessages = new SqlLiveMessageStore(backend.sql);
+  const leftMessages = new SqlLeftMessageStore(backend.sql);
   // What happens on the desk, for the consoles' live stream.
   const events = new InProcessDeskEvents();
   const agents = new SqliteAgentStore(db);
@@ -194,7 +194,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         ...(e.entryId !== undefined && { entryId: e.entryId }),
       });
     },
-    atomically: (work) => db.transaction(work)(),
+    atomically: (work) => backend.sql.transaction(work),
     settings: {
       timeZone: config.PARLEY_TIMEZONE,
       chatsPerAgent: config.PARLEY_CHATS_PER_AGENT,
@@ -217,7 +217,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every step of a conversation and of the desk, kept as events without personal data for the
   // reports (handoff/reporting/). A step that left a question unanswered also goes to the gaps.
   const reportEvents = new SqliteReportEventStore(db);
-  recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
+  recordDeskEvents({ events, store: reportEvents, reasonOf: async (id) => (await queue.get(id))?.reason, now, log });
   const record = ({ gap, ...event }: Outcome, conversationId: string) => {
     if (gap) recordGap({ ...gap, conversationId });
     try {
@@ -348,9 +348,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const privacy = new Privacy(
     {
       transcripts,
-      queue,
-      liveMessages,
-      leftMessages,
+      ...handoffPrivacy(db),
       state: storage,
       ...(config.localMode && { channel: new SqliteChannelStore(db) }),
       gaps,

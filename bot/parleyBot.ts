@@ -42,7 +42,7 @@ export class ParleyBot extends TeamsActivityHandler {
       const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
       const conversationId = context.activity.conversation.id;
       // The handoff state decides first: a resident waiting or chatting with a person is not the bot's.
-      const turn = desk ? desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
+      const turn = desk ? await desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
       if (turn.kind === 'waiting') {
         await context.sendActivities([...conversation.whileYouWait(text), { type: 'message', text: say.stillWaiting(turn.position) }]);
       }
@@ -56,8 +56,8 @@ export class ParleyBot extends TeamsActivityHandler {
         const reference = TurnContext.getConversationReference(context.activity);
         let queued: { department: string; priority: string; reason: string } | undefined;
         const handoff: HandoffPort | undefined = desk && {
-          requestPerson: (offer, summary) => {
-            const outcome = desk.request(
+          requestPerson: async (offer, summary) => {
+            const outcome = await desk.request(
               { conversationId, reference, department: offer.department, priority: offer.priority, reason: offer.reason, ...(offer.entryId && { entryId: offer.entryId }), summary },
               now(),
             );
@@ -66,8 +66,8 @@ export class ParleyBot extends TeamsActivityHandler {
           },
           leaveMessage: {
             replyBy: (department) => desk.replyBy(department, now()),
-            leave: ({ offer, because, question, contact, summary }) => {
-              const left = desk.leaveMessage(
+            leave: async ({ offer, because, question, contact, summary }) => {
+              const left = await desk.leaveMessage(
                 { conversationId, reference, department: offer.department, because, question, contact, summary, ...(offer.entryId && { entryId: offer.entryId }) },
                 now(),
               );
@@ -75,7 +75,7 @@ export class ParleyBot extends TeamsActivityHandler {
             },
           },
         };
-        const replies = conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
+        const replies = await conversation.message(text, data, user, handoff, record && ((outcome) => record(outcome, conversationId)));
         if (data.postcodeLookedUp) {
           postcodesGiven?.mark(context.activity);
           delete data.postcodeLookedUp;

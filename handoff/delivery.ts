@@ -220,17 +220,17 @@ export class DeliveryWorker {
 
   private async deliverDue(now: Date): Promise<RunResult> {
     const result: RunResult = { delivered: 0, failed: 0 };
-    for (const delivery of this.options.store.due(now)) {
+    for (const delivery of await this.options.store.due(now)) {
       const outcome = await this.send(delivery);
       if (outcome.ok) {
-        this.options.store.markDelivered(delivery.id, now);
+        await this.options.store.markDelivered(delivery.id, now);
         result.delivered++;
         continue;
       }
       const attempt = delivery.attempts + 1;
       const next = new Date(now.getTime() + retryDelayMs(attempt));
       const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
-      this.options.store.markFailed(delivery.id, error, next);
+      await this.options.store.markFailed(delivery.id, error, next);
       this.options.log.error(
         `[delivery] left message ${delivery.escalationId} by ${delivery.channel}: attempt ${attempt} failed: ${error}; next attempt at ${next.toISOString()}`,
       );

@@ -2,9 +2,9 @@ import { migrate, type Db } from '../bot/db';
 import { SqliteChannelStore } from '../bot/directline/store';
 import { SqliteStorage } from '../bot/stateStorage';
 import { SqliteGapStore } from '../knowledge/gaps/store';
-import { SqliteLeftMessageStore } from './leftMessages';
-import { SqliteLiveMessageStore } from './liveMessages';
-import { SqliteEscalationQueue } from './queue';
+import { LEFT_MESSAGES_SCHEMA, REMOVED } from './leftMessages';
+import { LIVE_MESSAGES_SCHEMA } from './liveMessages';
+import { ESCALATIONS_SCHEMA } from './queue';
 import { SqliteTranscriptStore } from './transcriptStore';
 
 /**
@@ -18,9 +18,9 @@ import { SqliteTranscriptStore } from './transcriptStore';
  */
 export interface PrivacyStores {
   transcripts: Pick<SqliteTranscriptStore, 'purge' | 'erase' | 'residentsOf'>;
-  queue: Pick<SqliteEscalationQueue, 'idsFor' | 'forgetClosed' | 'erase'>;
-  liveMessages: Pick<SqliteLiveMessageStore, 'purge' | 'erase'>;
-  leftMessages: Pick<SqliteLeftMessageStore, 'forgetAnsweredContacts' | 'erase'>;
+  queue: HandoffPrivacy['queue'];
+  liveMessages: HandoffPrivacy['liveMessages'];
+  leftMessages: HandoffPrivacy['leftMessages'];
   state: Pick<SqliteStorage, 'purge' | 'erase'>;
   /** Absent when Parley's own web channel is off (Azure's Direct Line keeps its own). */
   channel?: Pick<SqliteChannelStore, 'purge' | 'erase'>;
@@ -98,16 +98,82 @@ export class Privacy {
 
 /** Privacy over a database as the app lays it out, for the purge and erase scripts. */
 export function privacyFor(db: Db, options: { timeZone: string }): Privacy {
+  // The queue's stores no longer make their tables when built; the app does (migrateAll).
+  for (const schema of [ESCALATIONS_SCHEMA, LIVE_MESSAGES_SCHEMA, LEFT_MESSAGES_SCHEMA]) migrate(db, schema.store, schema.sqlite);
   return new Privacy(
     {
       transcripts: new SqliteTranscriptStore(db),
-      queue: new SqliteEscalationQueue(db),
-      liveMessages: new SqliteLiveMessageStore(db),
-      leftMessages: new SqliteLeftMessageStore(db),
+      ...handoffPrivacy(db),
       state: new SqliteStorage(db),
       channel: new SqliteChannelStore(db),
       gaps: new SqliteGapStore(db, { migrate, timeZone: options.timeZone }),
     },
     (work) => db.transaction(work)(),
   );
+}
+
+/**
+ * Retention and erasure over the escalation queue's tables (escalations, live messages, left
+ * messages and their deliveries). Those stores are async now (the Sql layer) while this module is
+ * still synchronous over better-sqlite3, so their SQL lives here until privacy moves to Sql too.
+ */
+export interface HandoffPrivacy {
+  queue: {
+    /** Every escalation of a conversation, whatever its status. */
+    idsFor(conversationId: string): number[];
+    /** Closed chats lose the resident's channel address and summary; department, times and rating stay. */
+    forgetClosed(cutoff: Date): number;
+    /** Removes escalations outright; their live and left messages must go first (foreign keys). */
+    erase(ids: readonly number[]): number;
+  };
+  liveMessages: {
+    /** Messages older than `cutoff` of chats that are closed (an open chat keeps its thread). */
+    purge(cutoff: Date): number;
+    erase(escalationIds: readonly number[]): number;
+  };
+  leftMessages: {
+    /** Answered messages lose the contact, and the delivered copies that carried it; question and answer stay. */
+    forgetAnsweredContacts(cutoff: Date): number;
+    erase(escalationIds: readonly number[]): number;
+  };
+}
+
+export function handoffPrivacy(db: Db): HandoffPrivacy {
+  const eachId = (sql: string, ids: readonly number[]) => {
+    const statement = db.prepare<[number]>(sql);
+    return ids.reduce((n, id) => n + statement.run(id).changes, 0);
+  };
+  return {
+    queue: {
+      idsFor: (conversationId) =>
+        db.prepare<[string], { id: number }>('SELECT id FROM escalations WHERE conversation_id = ? ORDER BY id').all(conversationId).map((r) => r.id),
+      forgetClosed: (cutoff) =>
+        db
+          .prepare("UPDATE escalations SET reference = '{}', summary = NULL WHERE status = 'closed' AND closed_at < ? AND (reference <> '{}' OR summary IS NOT NULL)")
+          .run(cutoff.toISOString()).changes,
+      erase: (ids) => eachId('DELETE FROM escalations WHERE id = ?', ids),
+    },
+    liveMessages: {
+      purge: (cutoff) =>
+        db
+          .prepare("DELETE FROM live_messages WHERE sent_at < ? AND escalation_id IN (SELECT id FROM escalations WHERE status = 'closed')")
+          .run(cutoff.toISOString()).changes,
+      erase: (ids) => eachId('DELETE FROM live_messages WHERE escalation_id = ?', ids),
+    },
+    leftMessages: {
+      forgetAnsweredContacts: (cutoff) => {
+        const at = cutoff.toISOString();
+        return db.transaction(() => {
+          db.prepare(
+            'DELETE FROM message_deliveries WHERE delivered_at IS NOT NULL AND escalation_id IN (SELECT escalation_id FROM left_messages WHERE answered_at < ?)',
+          ).run(at);
+          return db.prepare(`UPDATE left_messages SET contact_value = '${REMOVED}' WHERE answered_at < ? AND contact_value <> '${REMOVED}'`).run(at).changes;
+        })();
+      },
+      erase: (ids) => {
+        eachId('DELETE FROM message_deliveries WHERE escalation_id = ?', ids);
+        return eachId('DELETE FROM left_messages WHERE escalation_id = ?', ids);
+      },
+    },
+  };
 }

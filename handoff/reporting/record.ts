@@ -38,7 +38,7 @@ export interface DeskRecorderDeps {
   events: DeskEvents;
   store: Pick<ReportEventStore, 'recordDesk'>;
   /** Why an escalation was made (the bot's handoff reason, or why a message was left): desk events do not carry it. */
-  reasonOf: (escalationId: number) => string | undefined;
+  reasonOf: (escalationId: number) => string | undefined | Promise<string | undefined>;
   now: () => Date;
   log: Pick<Console, 'error'>;
 }
@@ -49,12 +49,22 @@ export interface DeskRecorderDeps {
  * Returns the function that stops recording.
  */
 export function recordDeskEvents({ events, store, reasonOf, now, log }: DeskRecorderDeps): () => void {
+  const failed = (e: DeskEvent, err: unknown) =>
+    log.error(`[reporting] recording ${e.type} of escalation ${e.escalationId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return events.subscribe((e) => {
-    try {
-      const record = deskRecord(e, reasonOf);
-      if (record) store.recordDesk(record, now());
-    } catch (err) {
-      log.error(`[reporting] recording ${e.type} of escalation ${e.escalationId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    }
+    const at = now();
+    const keep = (reason: string | undefined) => {
+      try {
+        const record = deskRecord(e, () => reason);
+        if (record) store.recordDesk(record, at);
+      } catch (err) {
+        failed(e, err);
+      }
+    };
+    if (e.type !== 'queued' && e.type !== 'message-left') return keep(undefined);
+    // Only these need the escalation's reason, which is read from the queue's database.
+    Promise.resolve()
+      .then(() => reasonOf(e.escalationId))
+      .then(keep, (err: unknown) => failed(e, err));
   });
 }
