@@ -366,7 +366,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   };
   const purger = retentionDays === undefined ? undefined : setInterval(purge, PURGE_EVERY_MS);
   purger?.unref();
-  purge();
+  // At start, once every store's tables exist (a failed migration is reported by listen()).
+  void ready.then(purge, () => undefined);
 
   // The demo council site at / with the "Ask us" widget (Web Chat served from node_modules).
   mountWebsite(server, {

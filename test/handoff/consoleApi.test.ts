@@ -1,7 +1,7 @@
 import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase } from '../app';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { residentMessage } from '../bot/residentClient';
 import { call, login } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -19,18 +19,20 @@ describe('console API over real HTTP', () => {
     const channelUrl = channel.serviceUrl;
     const config = testConfig();
     // Agents and waiting residents, put in the same SQLite file the server then opens.
-    ids = withDatabase(config, (db) => {
+    withDatabase(config, (db) => {
       const agents = new SqliteAgentStore(db);
       agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
       agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
       agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
-      const queue = new SqliteEscalationQueue(db);
+    });
+    ids = await withSql(config, async (sql) => {
+      const queue = new SqlEscalationQueue(sql);
       // Notices to these residents land in the stand-in channel (a closed port would make botbuilder retry for seconds).
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: `resident-${id}` } });
       return {
-        waste: queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock).escalation.id,
-        housing: queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock).escalation.id,
-        chat: queue.enqueue(
+        waste: (await queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock)).escalation.id,
+        housing: (await queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock)).escalation.id,
+        chat: (await queue.enqueue(
           {
             conversationId: 'c-chat',
             reference: { channelId: 'test', conversation: { id: 'c-chat' }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: 'resident' } },
@@ -39,7 +41,7 @@ describe('console API over real HTTP', () => {
             reason: 'asked',
           },
           clock,
-        ).escalation.id,
+        )).escalation.id,
       };
     });
     ({ app, url } = await startApp(config, { now: () => clock }));

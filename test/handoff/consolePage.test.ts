@@ -3,11 +3,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { migrate } from '../../bot/db';
 import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import type { GapReport } from '../../knowledge/gaps/report';
 import { SqliteGapStore } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -44,13 +44,15 @@ describe('the console page in a real browser', () => {
     const config = testConfig();
     withDatabase(config, (db) => {
       new SqliteAgentStore(db).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK);
-      const queue = new SqliteEscalationQueue(db);
+    });
+    await withSql(config, async (sql) => {
+      const queue = new SqlEscalationQueue(sql);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
-      wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
+      wasteChat = (await queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK)).escalation.id;
       // A message left last night, through the same stores the bot uses.
-      const left = queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
+      const left = await queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
       leftMessage = left.id;
-      new SqliteLeftMessageStore(db).add(
+      await new SqlLeftMessageStore(sql).add(
         {
           escalationId: left.id,
           question: `My green bin was missed again ${SCRIPT}`,
@@ -60,6 +62,8 @@ describe('the console page in a real browser', () => {
         },
         new Date('2026-11-22T21:00:00Z'),
       );
+    });
+    withDatabase(config, (db) => {
       // For the knowledge gaps: a supervisor, and questions the bot could not answer last week.
       new SqliteAgentStore(db).add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
       const gaps = new SqliteGapStore(db, { migrate, timeZone: config.PARLEY_TIMEZONE });

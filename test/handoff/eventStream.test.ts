@@ -1,12 +1,13 @@
 import restify from 'restify';
-import { openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import type { App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { mountConsoleApi, type ConsoleApi } from '../../handoff/consoleApi';
 import { InProcessDeskEvents, type DeskEvents } from '../../handoff/events';
-import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
+import { SqlLiveMessageStore } from '../../handoff/liveMessages';
 import { DutyRoster, SqlitePresenceStore } from '../../handoff/presence';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
 import { silentLog, startApp, testConfig, withDatabase } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
@@ -86,6 +87,7 @@ describe('GET /api/console/events through the whole app', () => {
 
 describe('the event stream’s heartbeat and session', () => {
   const clock = { now: new Date('2026-11-25T10:00:00Z') };
+  let backend: SqliteBackend;
   let db: Db;
   let api: ConsoleApi;
   let server: LocalServer;
@@ -97,7 +99,9 @@ describe('the event stream’s heartbeat and session', () => {
   let listening = 0;
 
   beforeAll(async () => {
-    db = openDatabase(':memory:');
+    backend = new SqliteBackend(openDatabase(':memory:'));
+    db = backend.db;
+    await migrateAll(backend.sql);
     const agents = new SqliteAgentStore(db);
     agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock.now);
     sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
@@ -119,10 +123,10 @@ describe('the event stream’s heartbeat and session', () => {
     api = mountConsoleApi(restifyServer, {
       agents,
       sessions,
-      queue: new SqliteEscalationQueue(db),
-      messages: new SqliteLiveMessageStore(db),
+      queue: new SqlEscalationQueue(backend.sql),
+      messages: new SqlLiveMessageStore(backend.sql),
       sendToResident: () => Promise.reject(new Error('no resident in this test')),
-      waitMinutes: () => 0,
+      waitMinutes: async () => 0,
       transcript: async () => [],
       departments: new Set(['waste']),
       departmentName: (id) => id,
@@ -143,7 +147,7 @@ describe('the event stream’s heartbeat and session', () => {
   afterAll(async () => {
     api.close();
     await server.close();
-    db.close();
+    await backend.close();
   });
 
   it('sends heartbeats that keep the session alive, marks the agent connected, and lets go on close', async () => {

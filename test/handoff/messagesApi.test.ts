@@ -1,14 +1,15 @@
 import type http from 'node:http';
 import restify from 'restify';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { createApp, type App } from '../../bot/index';
 import { SqliteAgentStore } from '../../handoff/agents';
 import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
-import { SqliteLeftMessageStore, type Contact } from '../../handoff/leftMessages';
+import { SqlLeftMessageStore, type Contact } from '../../handoff/leftMessages';
 import { mountMessagesApi } from '../../handoff/messagesApi';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqliteSessionStore } from '../../handoff/sessions';
-import { silentLog, startApp, testConfig, withDatabase } from '../app';
+import { silentLog, startApp, testConfig, withDatabase, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { listenLocally, startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
@@ -21,44 +22,47 @@ const clock = new Date('2026-11-26T09:00:00Z');
 const evening = (minutes: number) => new Date(Date.parse('2026-11-25T19:00:00Z') + minutes * 60_000);
 
 /** Agents and left messages written into a database file before (or beside) the app. */
-function seed(file: string) {
-  const db = openDatabase(file);
+async function seed(file: string) {
+  // Agents are still on better-sqlite3; the queue and left messages on the Sql layer, same file.
+  const backend = new SqliteBackend(openDatabase(file));
+  await migrateAll(backend.sql);
+  const db = backend.db;
   const agents = new SqliteAgentStore(db);
   agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
   agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
   agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
-  const queue = new SqliteEscalationQueue(db);
-  const store = new SqliteLeftMessageStore(db);
-  const leave = (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
-    const e = queue.leaveMessage({ conversationId: `c-${question}`, reference: {}, department, priority: 'normal', reason: 'closed', summary: question }, at);
-    store.add({ escalationId: e.id, question, contact, replyBy: new Date('2026-11-26T16:30:00Z'), deliveries: channels.map((channel) => ({ channel, payload: {} })) }, at);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const store = new SqlLeftMessageStore(backend.sql);
+  const leave = async (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
+    const e = await queue.leaveMessage({ conversationId: `c-${question}`, reference: {}, department, priority: 'normal', reason: 'closed', summary: question }, at);
+    await store.add({ escalationId: e.id, question, contact, replyBy: new Date('2026-11-26T16:30:00Z'), deliveries: channels.map((channel) => ({ channel, payload: {} })) }, at);
     return e.id;
   };
   const ids = {
-    bin: leave('waste', 'My bin was missed at BK3 4TN', { kind: 'email', value: 'pat@example.com' }, evening(0), ['email', 'webhook']),
-    housing: leave('housing', 'I have been told to leave my flat', { kind: 'phone', value: '07700 900123' }, evening(5)),
-    box: leave('waste', 'Can I have a new recycling box?', { kind: 'phone', value: '01632 960 444' }, evening(10), ['webhook']),
-    chat: queue.enqueue({ conversationId: 'c-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, evening(0)).escalation.id,
+    bin: await leave('waste', 'My bin was missed at BK3 4TN', { kind: 'email', value: 'pat@example.com' }, evening(0), ['email', 'webhook']),
+    housing: await leave('housing', 'I have been told to leave my flat', { kind: 'phone', value: '07700 900123' }, evening(5)),
+    box: await leave('waste', 'Can I have a new recycling box?', { kind: 'phone', value: '01632 960 444' }, evening(10), ['webhook']),
+    chat: (await queue.enqueue({ conversationId: 'c-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, evening(0))).escalation.id,
   };
   // Delivery history, all settled or scheduled after the clock, so the app's own worker leaves it alone.
-  const [email, webhook] = store.deliveries([ids.bin]).get(ids.bin)!;
-  store.markDelivered(email!.id, evening(0));
-  for (let i = 0; i < 5; i++) store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
-  const [boxHook] = store.deliveries([ids.box]).get(ids.box)!;
-  store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
-  return { db, agents, queue, store, ids };
+  const [email, webhook] = (await store.deliveries([ids.bin])).get(ids.bin)!;
+  await store.markDelivered(email!.id, evening(0));
+  for (let i = 0; i < 5; i++) await store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
+  const [boxHook] = (await store.deliveries([ids.box])).get(ids.box)!;
+  await store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
+  return { backend, db, agents, queue, store, ids };
 }
 
 describe('left messages in the console API, over real HTTP', () => {
   let app: App;
   let url: string;
-  let ids: ReturnType<typeof seed>['ids'];
+  let ids: Awaited<ReturnType<typeof seed>>['ids'];
 
   beforeAll(async () => {
     const config = testConfig();
-    const seeded = seed(config.databaseFile);
+    const seeded = await seed(config.databaseFile);
     ids = seeded.ids;
-    seeded.db.close();
+    await seeded.backend.close();
     ({ app, url } = await startApp(config, { now: () => clock }));
   });
   afterAll(() => app.close());
@@ -181,9 +185,9 @@ describe('the app delivers left messages on its own', () => {
     });
 
     const config = testConfig({ PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`, PARLEY_MESSAGE_WEBHOOK_SECRET: 's3cret' });
-    const e = withDatabase(config, (db) => {
-      const left = new SqliteEscalationQueue(db).leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
-      new SqliteLeftMessageStore(db).add(
+    const e = await withSql(config, async (sql) => {
+      const left = await new SqlEscalationQueue(sql).leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
+      await new SqlLeftMessageStore(sql).add(
         { escalationId: left.id, question: 'Bin missed', contact: { kind: 'email', value: 'pat@example.com' }, deliveries: [{ channel: 'webhook', payload: { escalationId: left.id } }] },
         evening(0),
       );
@@ -202,14 +206,14 @@ describe('the app delivers left messages on its own', () => {
       await app.close();
       await hook.close();
     }
-    const delivered = withDatabase(config, (db) => new SqliteLeftMessageStore(db).deliveries([e.id]).get(e.id));
+    const delivered = await withSql(config, async (sql) => (await new SqlLeftMessageStore(sql).deliveries([e.id])).get(e.id));
     expect(delivered).toEqual([expect.objectContaining({ deliveredAt: clock.toISOString(), attempts: 1 })]);
   });
 });
 
 describe('answering a left message tells the live stream', () => {
   it('publishes message-answered with the id and department, never the words', async () => {
-    const { db, agents, queue, store, ids } = seed(tempDbFile());
+    const { backend, db, agents, queue, store, ids } = await seed(tempDbFile());
     const sessions = new SqliteSessionStore(db, { idleMinutes: 30, maxHours: 12 });
     const events = new InProcessDeskEvents();
     const heard: DeskEvent[] = [];
@@ -228,8 +232,8 @@ describe('answering a left message tells the live stream', () => {
       await listening.close();
     }
     expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
-    expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
-    db.close();
+    expect(await queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
+    await backend.close();
   });
 });
 

@@ -1,16 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../bot/index';
-import { openDatabase, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import { SqliteChannelStore } from '../../bot/directline/store';
 import { SqliteStorage } from '../../bot/stateStorage';
 import { SqliteAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
-import { privacyFor } from '../../handoff/privacy';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlLiveMessageStore } from '../../handoff/liveMessages';
+import { handoffPrivacy, privacyFor } from '../../handoff/privacy';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqliteTranscriptStore } from '../../handoff/transcriptStore';
-import { startApp, testConfig, withDatabase } from '../app';
+import { startApp, testConfig, withDatabase, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
@@ -84,11 +85,11 @@ describe('npm run erase, after a real conversation over HTTP', () => {
     await channel.close();
   });
 
-  it('finds the conversation in every store first, so the erasure below is not vacuous', () => {
+  it('finds the conversation in every store first, so the erasure below is not vacuous', async () => {
+    // An officer's live message on the resident's escalation.
+    const [escalation] = withDatabase(config, (db) => handoffPrivacy(db).queue.idsFor('erase-me'));
+    await withSql(config, (sql) => new SqlLiveMessageStore(sql).add({ escalationId: escalation!, author: 'agent', agentId: '1', text: 'livemarker reply' }, wednesday));
     withDatabase(config, (db) => {
-      // An officer's live message on the resident's escalation.
-      const [escalation] = new SqliteEscalationQueue(db).idsFor('erase-me');
-      new SqliteLiveMessageStore(db).add({ escalationId: escalation!, author: 'agent', agentId: '1', text: 'livemarker reply' }, wednesday);
       const all = everything(db);
       for (const table of ['transcript_activities', 'escalations', 'bot_state']) expect(all.get(table)).toContain('erase-me');
       expect(all.get('live_messages')).toContain('livemarker');
@@ -130,13 +131,16 @@ describe('retention: purge', () => {
   const old = new Date('2026-10-01T10:00:00Z');
   const recent = new Date('2026-11-24T10:00:00Z');
 
-  function seeded() {
+  async function seeded() {
     const file = tempDbFile();
-    const db = openDatabase(file);
+    // The queue's stores are on the Sql layer; the rest still on better-sqlite3, same connection.
+    const backend = new SqliteBackend(openDatabase(file));
+    await migrateAll(backend.sql);
+    const db = backend.db;
     const transcripts = new SqliteTranscriptStore(db);
-    const queue = new SqliteEscalationQueue(db);
-    const live = new SqliteLiveMessageStore(db);
-    const left = new SqliteLeftMessageStore(db);
+    const queue = new SqlEscalationQueue(backend.sql);
+    const live = new SqlLiveMessageStore(backend.sql);
+    const left = new SqlLeftMessageStore(backend.sql);
     const state = new SqliteStorage(db, () => old);
     const channel = new SqliteChannelStore(db);
     const activity = (conversation: string, at: Date, text: string) =>
@@ -145,19 +149,19 @@ describe('retention: purge', () => {
   }
 
   it('npm run purge removes what is older than the period; an open chat keeps its thread', async () => {
-    const s = seeded();
+    const s = await seeded();
     await s.activity('old-chat', old, 'oldmarker');
     await s.activity('new-chat', recent, 'newmarker');
-    const closed = s.queue.enqueue({ conversationId: 'old-chat', reference: { channelId: 'test', user: { id: 'r' } }, department: 'waste', priority: 'normal', reason: 'asked', summary: 'oldsummary' }, old).escalation;
-    s.live.add({ escalationId: closed.id, author: 'resident', text: 'oldlive' }, old);
-    s.queue.close(closed.id, 'closed-by-agent', old);
-    const open = s.queue.enqueue({ conversationId: 'new-chat', reference: { channelId: 'test' }, department: 'waste', priority: 'normal', reason: 'asked' }, old).escalation;
-    s.live.add({ escalationId: open.id, author: 'resident', text: 'openlive' }, old);
-    const message = s.queue.leaveMessage({ conversationId: 'msg-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, old);
-    s.left.add({ escalationId: message.id, question: 'q', contact: { kind: 'email', value: 'old@example.org' }, replyBy: old, deliveries: [{ channel: 'email', payload: { to: 'old@example.org' } }] }, old);
-    s.left.answer(message.id, '1', 'done', old);
-    const [delivery] = s.left.deliveries([message.id]).get(message.id)!;
-    s.left.markDelivered(delivery!.id, old);
+    const closed = (await s.queue.enqueue({ conversationId: 'old-chat', reference: { channelId: 'test', user: { id: 'r' } }, department: 'waste', priority: 'normal', reason: 'asked', summary: 'oldsummary' }, old)).escalation;
+    await s.live.add({ escalationId: closed.id, author: 'resident', text: 'oldlive' }, old);
+    await s.queue.close(closed.id, 'closed-by-agent', old);
+    const open = (await s.queue.enqueue({ conversationId: 'new-chat', reference: { channelId: 'test' }, department: 'waste', priority: 'normal', reason: 'asked' }, old)).escalation;
+    await s.live.add({ escalationId: open.id, author: 'resident', text: 'openlive' }, old);
+    const message = await s.queue.leaveMessage({ conversationId: 'msg-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, old);
+    await s.left.add({ escalationId: message.id, question: 'q', contact: { kind: 'email', value: 'old@example.org' }, replyBy: old, deliveries: [{ channel: 'email', payload: { to: 'old@example.org' } }] }, old);
+    await s.left.answer(message.id, '1', 'done', old);
+    const [delivery] = (await s.left.deliveries([message.id])).get(message.id)!;
+    await s.left.markDelivered(delivery!.id, old);
     await s.state.write({ 'test/conversations/old-chat/': { step: 1 } });
     s.channel.createConversation({ id: 'dl-old', userId: 'u' }, old);
     s.channel.append('dl-old', { type: 'message', text: 'oldweb' }, old);
@@ -185,7 +189,7 @@ describe('retention: purge', () => {
   });
 
   it('keeps data within the period (the same store, purged at a chosen date)', async () => {
-    const s = seeded();
+    const s = await seeded();
     await s.activity('old-chat', old, 'oldmarker');
     await s.activity('new-chat', recent, 'newmarker');
     const counts = privacyFor(s.db, { timeZone: 'Europe/London' }).purge(now, 30);
