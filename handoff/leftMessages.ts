@@ -75,6 +75,11 @@ export interface LeftMessageStore {
   deliveries(escalationIds: readonly number[]): Promise<Map<number, Delivery[]>>;
   /** Undelivered rows whose next attempt is due, soonest first. */
   due(now: Date, limit?: number): Promise<Delivery[]>;
+  /**
+   * Takes a due row for one sender until `until`: false if it is delivered, not due, or another
+   * instance took it first. A sender that dies mid-send leaves the row due again at `until`.
+   */
+  claim(id: number, now: Date, until: Date): Promise<boolean>;
   markDelivered(id: number, now: Date): Promise<void>;
   markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void>;
   /**
@@ -268,6 +273,14 @@ export class SqlLeftMessageStore implements LeftMessageStore {
       { now: now.toISOString(), limit },
     );
     return rows.map(deliveryFromRow);
+  }
+
+  async claim(id: number, now: Date, until: Date): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      'UPDATE message_deliveries SET next_attempt_at = @until WHERE id = @id AND delivered_at IS NULL AND next_attempt_at <= @now',
+      { id, now: now.toISOString(), until: until.toISOString() },
+    );
+    return changes === 1;
   }
 
   async markDelivered(id: number, now: Date): Promise<void> {

@@ -13,8 +13,10 @@ import {
 } from '../../handoff/delivery';
 import { SqlLeftMessageStore } from '../../handoff/leftMessages';
 import { SqlEscalationQueue } from '../../handoff/queue';
+import { forEachBackend } from '../db/backends';
 import { startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
+import { secondInstance } from './instances';
 import { startSmtpStandIn } from './smtpStandIn';
 
 /** Wednesday 25 November 2026, 7pm in London: Waste and Recycling is closed. */
@@ -397,5 +399,37 @@ describe('DeliveryWorker', () => {
     await stopping;
     expect((await deliveriesOf(id))[0]).toEqual(expect.objectContaining({ deliveredAt: now.toISOString() }));
     await server.close();
+  });
+});
+
+forEachBackend('DeliveryWorker on two instances', (fresh) => {
+  it('posts each left message once when both instances’ workers run at the same moment', async () => {
+    const backend = await fresh();
+    await migrateAll(backend.sql);
+    const other = await secondInstance(backend);
+    const hook = await startWebhook([]);
+    try {
+      const queue = new SqlEscalationQueue(backend.sql);
+      const store = new SqlLeftMessageStore(backend.sql);
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const e = await queue.leaveMessage({ conversationId: `c${i}`, reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, now);
+        await store.add({ escalationId: e.id, question: QUESTION, contact: CONTACT, deliveries: [{ channel: 'webhook', payload: { escalationId: e.id } }] }, now);
+        ids.push(e.id);
+      }
+      const { log, lines } = recordingLog();
+      const workers = [store, new SqlLeftMessageStore(other.sql)].map((s) => new DeliveryWorker({ store: s, webhook: { url: hook.url }, log, now: () => now }));
+      const runs = await Promise.all(workers.map((w) => w.runDue(now)));
+      await Promise.all(workers.map((w) => w.stop()));
+      expect(lines).toEqual([]);
+      expect(runs.reduce((n, r) => n + r.delivered, 0)).toBe(10);
+      const posted = hook.received.map((r) => (JSON.parse(r.body) as { escalationId: number }).escalationId);
+      expect([...posted].sort((a, b) => a - b)).toEqual(ids);
+      const deliveries = await store.deliveries(ids);
+      expect(ids.map((id) => deliveries.get(id)![0]!.attempts)).toEqual(Array(10).fill(1));
+    } finally {
+      await hook.close();
+      await other.close();
+    }
   });
 });

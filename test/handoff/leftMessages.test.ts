@@ -152,6 +152,21 @@ forEachBackend('SqlLeftMessageStore', (fresh) => {
     expect((await queue.get(m.escalationId))?.status).toBe('message');
   });
 
+  it('lets one sender claim a due row until the time it gives, and none claim a delivered one', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
+    const [d] = await store.due(now);
+    expect(await store.claim(d!.id, now, later(1))).toBe(true);
+    expect(await store.claim(d!.id, now, later(1))).toBe(false);
+    expect(await store.due(now)).toEqual([]);
+    // The claimant died mid-send: the row is due again when its claim runs out.
+    expect((await store.due(later(1))).map((x) => x.id)).toEqual([d!.id]);
+    expect(await store.claim(d!.id, later(1), later(2))).toBe(true);
+    await store.markDelivered(d!.id, later(1));
+    expect(await store.claim(d!.id, later(5), later(6))).toBe(false);
+    expect((await store.deliveries([m.escalationId])).get(m.escalationId)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: later(1).toISOString() })]);
+  });
+
   it('records one reply of two agents answering at once on two instances', async () => {
     const backend = await fresh();
     const { store, leave } = await setup(backend);
