@@ -7,4 +7,7 @@ module.exports = {
   // natural's dependencies print dotenv notices on import; they are noise in test output.
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 30000,
+  // One throwaway PostgreSQL server for the run when its binaries are installed (test/README.md).
+  globalSetup: '<rootDir>/test/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/globalTeardown.ts',
 };

@@ -107,6 +107,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every store's tables before anything reads them: on SQLite this transaction opens before
   // createApp returns, so any statement issued meanwhile waits for it.
   const ready = migrateAll(backend.sql);
+  /** Set when shutdown begins: /readyz answers 503 from then on. */
+  let stopping = false;
   // listen() awaits it and so reports a failure; this only stops Node calling it unhandled first.
   ready.catch(() => undefined);
   const storage = new SqliteStorage(db, now);
@@ -232,6 +234,14 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     adapter,
     bot,
     health: () => ({ entries: knowledge().kb.entries.length, postcodes: binStore.postcodeCount(), knowledge: reloader.status() }),
+    readiness: async () => {
+      if (stopping) throw new Error('shutting down');
+      await ready;
+      await backend.ping().catch((err: Error) => {
+        throw new Error(`the database does not answer: ${err.message}`);
+      });
+      return { database: backend.label.split(' ')[0], knowledgeVersion: reloader.status().version };
+    },
     rateLimits: { perConversation: config.PARLEY_RATE_PER_CONVERSATION, perAddress: config.PARLEY_RATE_PER_ADDRESS },
   });
 
@@ -242,7 +252,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     messages: liveMessages,
     // Proactive: the agent's reply goes out through the adapter to the resident's own channel.
     sendToResident: (reference, message) =>
-      adapter.continueConversationAsync(config.MicrosoftAppId, reference as Partial<ConversationReference>, async (context) => {
+      adapter.continueConversationAsync(config.MicrosoftAppId, fromThisInstance(reference as Partial<ConversationReference>), async (context) => {
         await context.sendActivity(message);
       }),
     waitMinutes: (department, position) => desk.waitFor(department, position, now()),
@@ -274,8 +284,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   }, SWEEP_EVERY_MS);
   // The sweep alone must not keep the process (or a test) alive.
   sweeper.unref();
-  // A resident who leaves the queue with "cancel" moves everyone behind them up: tell them.
-  events.subscribe((e) => {
+  // A resident who leaves the queue with "cancel" moves everyone behind them up: tell them (once,
+  // from the instance where they cancelled).
+  events.subscribeLocal((e) => {
     if (e.type !== 'closed' || e.because !== 'cancelled-by-resident') return;
     consoleApi.announcePositions(e.department).catch((err: unknown) => log.error(`[queue] announcing places after a cancel: ${String(err)}`));
   });
@@ -331,6 +342,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // to /api/messages as Azure would and takes the bot's replies at serviceUrl (this server).
   // With an app id, Azure's Direct Line is the channel: only the page's token endpoint is here.
   let selfUrl = `http://${config.HOST}:${config.PORT}`;
+  // The resident's reference names the instance they were on when they escalated; with several
+  // instances the officer may reply from another, and that one may since have stopped. In local
+  // mode the web channel's Connector routes are on every instance and its activities in the shared
+  // database, so a proactive reply is posted to this instance instead.
+  const fromThisInstance = (reference: Partial<ConversationReference>): Partial<ConversationReference> =>
+    config.localMode && reference.channelId === 'directline' ? { ...reference, serviceUrl: `${selfUrl}/` } : reference;
   const webChannel = config.localMode
     ? mountLocalDirectLine(server, {
         db,
@@ -392,6 +409,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     deliverLeftMessages: () => deliveries.runDue(now()),
     close: () =>
       new Promise((resolve) => {
+        stopping = true;
         clearInterval(sweeper);
         clearInterval(purger);
         reloader.close();

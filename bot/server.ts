@@ -17,6 +17,11 @@ export interface ServerDeps {
   bot: { run(context: TurnContext): Promise<void> };
   /** Facts for GET /healthz. */
   health: () => Record<string, unknown>;
+  /**
+   * For GET /readyz: resolves when this instance can serve (database reachable, knowledge base
+   * loaded), throws saying why not. A load balancer sends residents only to ready instances.
+   */
+  readiness?: () => Promise<Record<string, unknown>>;
   /** Per-conversation and per-address limits on the public routes (bot/rateLimit.ts); unset, none. */
   rateLimits?: RateLimits;
 }
@@ -33,7 +38,7 @@ export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export function createServer({ adapter, bot, health, rateLimits }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, health, readiness, rateLimits }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'parley' });
   // pre: before routing, so restify's own 404s and 405s carry the headers too.
   server.pre((_req, res, next) => {
@@ -55,6 +60,16 @@ export function createServer({ adapter, bot, health, rateLimits }: ServerDeps): 
 
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', ...health() });
+  });
+
+  // Alive (/healthz) is not the same as able to serve: a database that went away, or start-up
+  // still migrating, or shutdown begun, gives 503 here so the load balancer stops sending work.
+  server.get('/readyz', async (_req, res) => {
+    try {
+      res.send(200, { status: 'ready', ...(await (readiness ?? (async () => ({})))()) });
+    } catch (err) {
+      res.send(503, { status: 'not ready', reason: err instanceof Error ? err.message : String(err) });
+    }
   });
 
   return server;

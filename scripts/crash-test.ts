@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { openDatabase } from '../bot/db';
 import { SqliteAgentStore } from '../handoff/agents';
+import { alwaysOpen } from './crash/alwaysOpen';
 import { Driver, StepFailed, startChannel, type Agent } from './crash/driver';
 import { KINDS, Ledger, type Figures } from './crash/ledger';
 import { seeded } from './crash/random';
@@ -41,20 +41,6 @@ export interface CrashTestResult extends Figures {
   conversations: number;
   /** How the final SIGTERM ended the process: 0 is a clean shutdown. */
   shutdownExit: number | string;
-}
-
-/**
- * A copy of the knowledge base whose departments are open all day, every day: the run uses the
- * real clock, and a department that is closed never queues anyone.
- */
-function alwaysOpen(knowledgeDir: string, into: string): string {
-  fs.cpSync(knowledgeDir, into, { recursive: true });
-  const file = path.join(into, 'departments.yaml');
-  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as { departments: { hours?: Record<string, string> }[] };
-  const allDay = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, '00:00-24:00']));
-  for (const d of doc.departments) d.hours = allDay;
-  fs.writeFileSync(file, YAML.stringify(doc));
-  return into;
 }
 
 export async function runCrashTest(input: CrashTestOptions = {}, log: (line: string) => void = () => undefined): Promise<CrashTestResult> {

@@ -127,7 +127,11 @@ export class PostgresBackend implements Backend {
   readonly broadcast: PostgresBroadcast;
   readonly label: string;
 
-  constructor(url: string, log: Pick<Console, 'error'>, poolSize = 10) {
+  constructor(
+    readonly url: string,
+    log: Pick<Console, 'error'>,
+    poolSize = 10,
+  ) {
     this.pool = postgresPool(url, poolSize);
     // An idle pooled connection that the server drops (a restart, a failover) must not crash
     // the process: pg emits it on the pool, and the next query simply opens a new connection.

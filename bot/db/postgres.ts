@@ -122,6 +122,8 @@ export function translated(sql: string): Translated {
     text,
     values: (params) => {
       if (params === undefined) return [];
+      // A text already written with $n (built by code, like db:copy's batches) takes its array as is.
+      if (order.length === 0 && Array.isArray(params)) return (params as readonly SqlValue[]).map(toPg);
       const byName = !Array.isArray(params) ? (params as Readonly<Record<string, SqlValue>>) : undefined;
       return order.map((key) => toPg(typeof key === 'number' ? (params as readonly SqlValue[])[key] : byName?.[key]));
     },

@@ -68,7 +68,8 @@ export function notifyTeamsOfEscalations(deps: TeamsNotifierDeps): TeamsNotifier
     });
   };
 
-  const unsubscribe = deps.events.subscribe((event) => {
+  // Local: one card per escalation, however many instances hear about it.
+  const unsubscribe = deps.events.subscribeLocal((event) => {
     if (event.type !== 'queued') return;
     // The desk publishes inside the resident's turn: the card must not hold that turn up or fail it.
     const sending: Promise<void> = deps.queue

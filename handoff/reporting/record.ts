@@ -51,7 +51,7 @@ export interface DeskRecorderDeps {
 export function recordDeskEvents({ events, store, reasonOf, now, log }: DeskRecorderDeps): () => void {
   const failed = (e: DeskEvent, err: unknown) =>
     log.error(`[reporting] recording ${e.type} of escalation ${e.escalationId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return events.subscribe((e) => {
+  return events.subscribeLocal((e) => {
     const at = now();
     const keep = (reason: string | undefined) => {
       try {

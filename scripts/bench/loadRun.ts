@@ -66,8 +66,67 @@ export interface Phase<C> {
   badReplies: () => number;
 }
 
+/** One instance's share of a phase: its URL, how many residents it gets, and their script. */
+export interface Target<C> {
+  url: string;
+  connections: number;
+  phase: Phase<C>;
+}
+
+export interface SpreadResult {
+  /** Every instance's turns together: percentiles over all their latencies, counts summed. */
+  total: PhaseResult;
+  /** Each instance's own figures, in the order of the targets. */
+  each: PhaseResult[];
+}
+
 /** Runs one phase against URL for DURATION seconds with CONNECTIONS residents. */
 export async function runPhase<C>(url: string, connections: number, durationSec: number, phase: Phase<C>): Promise<PhaseResult> {
+  return (await drive({ url, connections, phase }, durationSec)).result;
+}
+
+/**
+ * Runs one phase against several instances at once, as a load balancer that keeps each resident
+ * on one instance would: one autocannon per instance with that instance's residents, all started
+ * together in this process. One autocannon given every URL would spread its connections the same
+ * way, but it counts timeouts and connection errors only in total; one per instance says which
+ * instance failed whom.
+ */
+export async function runSpread<C>(targets: readonly Target<C>[], durationSec: number): Promise<SpreadResult> {
+  const runs = await Promise.all(targets.map((t) => drive(t, durationSec)));
+  const each = runs.map((r) => r.result);
+  const turnTimes = runs.flatMap((r) => r.turnTimes);
+  const turns = sum(each.map((r) => r.turns));
+  // The autocannons run side by side for the same duration: the longest is the phase's length.
+  const seconds = Math.max(...each.map((r) => r.seconds));
+  const statuses: Record<string, number> = {};
+  for (const r of each) for (const [code, count] of Object.entries(r.errorKinds.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+  return {
+    each,
+    total: {
+      requests: sum(each.map((r) => r.requests)),
+      turns,
+      turnsPerSec: seconds > 0 ? turns / seconds : 0,
+      ...latencies(turnTimes),
+      errors: sum(each.map((r) => r.errors)),
+      badReplies: sum(each.map((r) => r.badReplies)),
+      errorKinds: {
+        connection: sum(each.map((r) => r.errorKinds.connection)),
+        timeouts: sum(each.map((r) => r.errorKinds.timeouts)),
+        statuses,
+      },
+      seconds,
+    },
+  };
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+function latencies(turnTimes: readonly number[]): Pick<PhaseResult, 'p50Ms' | 'p95Ms' | 'p99Ms'> {
+  return { p50Ms: round(percentile(turnTimes, 50)), p95Ms: round(percentile(turnTimes, 95)), p99Ms: round(percentile(turnTimes, 99)) };
+}
+
+async function drive<C>({ url, connections, phase }: Target<C>, durationSec: number): Promise<{ result: PhaseResult; turnTimes: number[] }> {
   // Which script step each connection is on, to tell turn latencies from the rest: autocannon
   // reports a response before it asks for the next request, so a counter per client is exact.
   const step = new Map<unknown, number>();
@@ -92,20 +151,21 @@ export async function runPhase<C>(url: string, connections: number, durationSec:
   const result = await instance;
   const badReplies = phase.badReplies();
   return {
-    requests: result.requests.total,
-    turns,
-    turnsPerSec: turns / result.duration,
-    p50Ms: round(percentile(turnTimes, 50)),
-    p95Ms: round(percentile(turnTimes, 95)),
-    p99Ms: round(percentile(turnTimes, 99)),
-    // autocannon counts a timeout in `errors` too.
-    errors: result.errors + result.non2xx + badReplies,
-    badReplies,
-    errorKinds: {
-      connection: result.errors - result.timeouts,
-      timeouts: result.timeouts,
-      statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+    turnTimes,
+    result: {
+      requests: result.requests.total,
+      turns,
+      turnsPerSec: turns / result.duration,
+      ...latencies(turnTimes),
+      // autocannon counts a timeout in `errors` too.
+      errors: result.errors + result.non2xx + badReplies,
+      badReplies,
+      errorKinds: {
+        connection: result.errors - result.timeouts,
+        timeouts: result.timeouts,
+        statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
+      },
+      seconds: result.duration,
     },
-    seconds: result.duration,
   };
 }

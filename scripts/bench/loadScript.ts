@@ -259,22 +259,24 @@ export function directLinePhase({ words, errorText = replies.error }: ScriptOpti
  * it answers with "did you mean": the knowledge base decides which they are, so they are found,
  * not written down. Doubles as the warm-up before the measured phase.
  */
-export async function probeDidYouMean(url: string, answered: readonly string[]): Promise<string[]> {
+export async function probeDidYouMean(url: string, answered: readonly string[], prefix = 'probe'): Promise<string[]> {
   const found: string[] = [];
-  for (const [i, text] of answered.entries()) {
+  for (const [n, text] of answered.entries()) {
+    // Instances sharing one database each probe in conversations of their own.
+    const id = `${prefix}-${n}`;
     const res = await fetch(`${url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         type: 'message',
         text,
-        id: `probe-${i}`,
+        id,
         deliveryMode: 'expectReplies',
         channelId: 'test',
         serviceUrl: 'http://localhost',
-        from: { id: `probe-${i}` },
+        from: { id },
         recipient: { id: 'parley' },
-        conversation: { id: `probe-${i}` },
+        conversation: { id },
       }),
     });
     const reply = parseReply(await res.text());

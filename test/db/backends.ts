@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PostgresBackend, SqliteBackend, openDatabase, type Backend } from '../../bot/db';
+import { postgresSkipReason, postgresUrl } from '../postgres';
 import { tempDir } from '../tempDb';
 
 /**
@@ -16,9 +17,28 @@ const silent = { error: () => undefined };
 
 export function forEachBackend(title: string, define: (fresh: FreshBackend, dialect: 'sqlite' | 'postgres') => void): void {
   describe(`${title} (SQLite)`, () => define(track(async () => new SqliteBackend(openDatabase(`${tempDir('parley-store-')}/parley.sqlite`))), 'sqlite'));
-  const url = process.env.PARLEY_TEST_DATABASE_URL;
+  const url = postgresUrl();
   const describePg = url ? describe : describe.skip;
-  describePg(`${title} (PostgreSQL${url ? '' : ': skipped, no PARLEY_TEST_DATABASE_URL'})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
+  describePg(`${title} (PostgreSQL${url ? '' : `: skipped, ${postgresSkipReason()}`})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
+}
+
+/**
+ * Tests of what several instances on one PostgreSQL database do: `fresh()` is a new schema, and
+ * `another(backend)` a second instance (its own pool and listener) on the same one.
+ */
+export function describeInstances(title: string, define: (fresh: () => Promise<PostgresBackend>, another: (b: PostgresBackend) => Promise<PostgresBackend>) => void): void {
+  const url = postgresUrl();
+  (url ? describe : describe.skip)(`${title} (PostgreSQL, several instances${url ? '' : `: skipped, ${postgresSkipReason()}`})`, () => {
+    const opened: PostgresBackend[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((b) => b.close()));
+    });
+    const keep = (b: PostgresBackend) => (opened.push(b), b);
+    define(
+      async () => keep(await freshPostgres(url!)),
+      async (b) => keep(new PostgresBackend(b.url, silent)),
+    );
+  });
 }
 
 /** A backend on a new, empty PostgreSQL schema of the test server. */

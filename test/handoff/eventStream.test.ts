@@ -117,6 +117,7 @@ describe('the event stream’s heartbeat and session', () => {
           stop();
         };
       },
+      subscribeLocal: (listener) => hub.subscribeLocal(listener),
     };
     const restifyServer = restify.createServer();
     restifyServer.use(restify.plugins.bodyParser());
