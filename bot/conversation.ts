@@ -90,7 +90,7 @@ export interface HandoffPort {
   leaveMessage?: {
     /** When a message left now for the department can expect a reply, if that can be known. */
     replyBy(department: string): Date | undefined;
-    leave(message: LeaveMessage): { reference: string; replyBy?: Date };
+    leave(message: LeaveMessage): Promise<{ reference: string; replyBy?: Date }>;
   };
 }
 const NO_DESK: HandoffPort = { requestPerson: async () => ({ kind: 'unavailable', reason: 'nobody-on-duty' }) };
@@ -375,12 +375,12 @@ export class Conversation {
     }
   }
 
-  private leaveMessage(
+  private async leaveMessage(
     step: { offer: Offer; because: LeaveMessageReason; question: string; contact: Contact },
     leave: NonNullable<HandoffPort['leaveMessage']>['leave'],
-  ): Reply[] {
+  ): Promise<Reply[]> {
     const department = this.department(step.offer.department);
-    const left = leave({ offer: step.offer, because: step.because, question: step.question, contact: step.contact, summary: this.summary(step.offer) });
+    const left = await leave({ offer: step.offer, because: step.because, question: step.question, contact: step.contact, summary: this.summary(step.offer) });
     return [MessageFactory.text(text.messageLeft(department.name, left.reference, left.replyBy && this.when(left.replyBy), step.contact))];
   }
 

@@ -20,15 +20,15 @@ import { mountConsoleApi } from '../handoff/consoleApi';
 import { mountConsolePage } from '../handoff/consolePage';
 import { DeliveryWorker, plannedDeliveries, type DeliverySettings, type RunResult } from '../handoff/delivery';
 import { HandoffDesk } from '../handoff/desk';
-import { InProcessDeskEvents } from '../handoff/events';
+import { SharedDeskEvents } from '../handoff/events';
 import { mountGapsApi } from '../handoff/gapsApi';
-import { SqliteLeftMessageStore } from '../handoff/leftMessages';
-import { SqliteLiveMessageStore } from '../handoff/liveMessages';
+import { SqlLeftMessageStore } from '../handoff/leftMessages';
+import { SqlLiveMessageStore } from '../handoff/liveMessages';
 import { PostcodesGiven } from '../handoff/postcodesGiven';
 import { purgePersonalData } from '../handoff/privacy';
 import { mountMessagesApi } from '../handoff/messagesApi';
 import { DutyRoster, PRESENCE_HEARTBEAT_MS, SqlPresenceStore, sweepAbsentAgents } from '../handoff/presence';
-import { SqliteEscalationQueue } from '../handoff/queue';
+import { SqlEscalationQueue } from '../handoff/queue';
 import { outcomeRecorder, recordDeskEvents } from '../handoff/reporting/record';
 import { mountReporting } from '../handoff/reporting/routes';
 import { SqlReportEventStore } from '../handoff/reporting/store';
@@ -42,7 +42,7 @@ import { versionText } from '../knowledge/version';
 import { loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { Conversation, GENERAL_DEPARTMENT } from './conversation';
-import { openDatabase, SqliteBackend, storageFailure } from './db';
+import { openBackend, PostgresBackend, postgresLabel, SqliteBackend, storageFailure } from './db';
 import { migrateAll } from './db/schemas';
 import { following, KnowledgeReloader } from './knowledgeReloader';
 import { SqlKnowledgeVersionStore } from './knowledgeVersions';
@@ -99,10 +99,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     await context.sendActivity(text.error);
   };
 
-  // Stores move to the async Sql layer one by one (issue 10); until they all have, the ones still
-  // on better-sqlite3 share the same connection through `db`.
-  const backend = new SqliteBackend(openDatabase(config.databaseFile));
-  const db = backend.db;
+  // Every store, on PostgreSQL when DATABASE_URL is set (shared by any number of instances), else
+  // on the SQLite file in PARLEY_DATA_DIR.
+  const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile }, log);
   // Every store's tables before anything reads them: on SQLite this transaction opens before
   // createApp returns, so any statement issued meanwhile waits for it.
   const ready = migrateAll(backend.sql);
@@ -129,11 +128,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       },
     }),
   );
-  const queue = new SqliteEscalationQueue(db);
-  const liveMessages = new SqliteLiveMessageStore(db);
-  const leftMessages = new SqliteLeftMessageStore(db);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const liveMessages = new SqlLiveMessageStore(backend.sql);
+  const leftMessages = new SqlLeftMessageStore(backend.sql);
   // What happens on the desk, for the consoles' live stream.
-  const events = new InProcessDeskEvents();
+  const events = new SharedDeskEvents(backend.broadcast, log);
   const agents = new SqlAgentStore(backend.sql);
   const sessions = new SqlSessionStore(backend.sql, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
@@ -204,7 +203,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         ...(e.entryId !== undefined && { entryId: e.entryId }),
       });
     },
-    atomically: (work) => db.transaction(work)(),
+    atomically: (work) => backend.sql.transaction(work),
     settings: {
       timeZone: config.PARLEY_TIMEZONE,
       chatsPerAgent: config.PARLEY_CHATS_PER_AGENT,
@@ -219,7 +218,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // is logged and the resident still gets their reply.
   const gaps = new SqlGapStore(backend.sql, { timeZone: config.PARLEY_TIMEZONE });
   const reportEvents = new SqlReportEventStore(backend.sql);
-  const deskRecorder = recordDeskEvents({ events, store: reportEvents, reasonOf: (id) => queue.get(id)?.reason, now, log });
+  const deskRecorder = recordDeskEvents({ events, store: reportEvents, reasonOf: async (id) => (await queue.get(id))?.reason, now, log });
   const outcomes = outcomeRecorder({ events: reportEvents, gaps, now, log });
   const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, outcomes.record);
 
@@ -273,8 +272,9 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     realertMinutes: config.PARLEY_REALERT_MINUTES,
   });
   const sweep = () => sweepAbsentAgents({ queue, roster, returnChats: consoleApi.returnChats }, now());
+  // One instance at a time sweeps (an advisory lock on PostgreSQL): residents are told once.
   const sweeper = setInterval(() => {
-    sweep().catch((err: unknown) => log.error(`[grace sweep] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    backend.exclusively('grace-sweep', async () => void (await sweep())).catch((err: unknown) => log.error(`[grace sweep] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   }, SWEEP_EVERY_MS);
   // The sweep alone must not keep the process (or a test) alive.
   sweeper.unref();
@@ -362,10 +362,16 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   let purged: Promise<void> = Promise.resolve();
   const purge = () => {
     if (retentionDays === undefined) return;
-    purged = purgePersonalData(backend.sql, now(), retentionDays).then(
-      (counts) => log.info(`[retention] removed data older than ${retentionDays} days: ${JSON.stringify(counts)}`),
-      (err: unknown) => log.error(`[retention] purge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
-    );
+    // Once a day on one instance, not once per instance (an advisory lock on PostgreSQL).
+    purged = backend
+      .exclusively('retention-purge', async () => {
+        const counts = await purgePersonalData(backend.sql, now(), retentionDays);
+        log.info(`[retention] removed data older than ${retentionDays} days: ${JSON.stringify(counts)}`);
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => log.error(`[retention] purge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      );
   };
   const purger = retentionDays === undefined ? undefined : setInterval(purge, PURGE_EVERY_MS);
   purger?.unref();
@@ -385,6 +391,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       await ready;
       await reloader.ready();
       await presenceStarted;
+      // Listening for the other instances' events before serving, so none is missed.
+      if (backend instanceof PostgresBackend) await backend.broadcast.ready();
       return new Promise((resolve) => {
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;
@@ -410,14 +418,18 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
           void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, deskRecorder.idle(), outcomes.idle()]).finally(() => {
-            try {
-              // Everything into the main file now, so a copy or backup of it alone is whole.
-              db.pragma('wal_checkpoint(TRUNCATE)');
-            } catch (err) {
-              log.error(`[shutdown] checkpointing the database: ${err instanceof Error ? err.message : String(err)}`);
+            if (backend instanceof SqliteBackend) {
+              try {
+                // Everything into the main file now, so a copy or backup of it alone is whole.
+                backend.db.pragma('wal_checkpoint(TRUNCATE)');
+              } catch (err) {
+                log.error(`[shutdown] checkpointing the database: ${err instanceof Error ? err.message : String(err)}`);
+              }
             }
-            db.close();
-            resolve();
+            backend.close().then(resolve, (err: unknown) => {
+              log.error(`[shutdown] closing the database: ${err instanceof Error ? err.message : String(err)}`);
+              resolve();
+            });
           });
         });
       }),
@@ -432,8 +444,9 @@ async function main(): Promise<void> {
     app = createApp(config);
     url = await app.listen();
   } catch (err) {
-    // A read-only, full or damaged database stops the start with a message saying so.
-    throw storageFailure(err, config.databaseFile) ?? err;
+    // A read-only, full or damaged database, or a PostgreSQL server that cannot be reached or
+    // refuses the login, stops the start with a message saying so.
+    throw storageFailure(err, config.DATABASE_URL ? postgresLabel(config.DATABASE_URL) : config.databaseFile) ?? err;
   }
   console.info(`Parley is listening on ${url}/api/messages (${config.localMode ? 'local mode: no authentication' : 'authenticated'})`);
   console.info(`The demo council site with the chat widget is at ${url}/ and the duty officers' console at ${url}/console`);

@@ -42,7 +42,7 @@ export class ParleyBot extends TeamsActivityHandler {
       const text = TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
       const conversationId = context.activity.conversation.id;
       // The handoff state decides first: a resident waiting or chatting with a person is not the bot's.
-      const turn = desk ? desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
+      const turn = desk ? await desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
       if (turn.kind === 'waiting') {
         await context.sendActivities([...conversation.whileYouWait(text), { type: 'message', text: say.stillWaiting(turn.position) }]);
       }
@@ -66,8 +66,8 @@ export class ParleyBot extends TeamsActivityHandler {
           },
           leaveMessage: {
             replyBy: (department) => desk.replyBy(department, now()),
-            leave: ({ offer, because, question, contact, summary }) => {
-              const left = desk.leaveMessage(
+            leave: async ({ offer, because, question, contact, summary }) => {
+              const left = await desk.leaveMessage(
                 { conversationId, reference, department: offer.department, because, question, contact, summary, ...(offer.entryId && { entryId: offer.entryId }) },
                 now(),
               );

@@ -86,15 +86,15 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   const signedIn = signedInWith(agents, sessions, now);
   const route = routeWith(deps.log);
 
-  const escalationFor = (req: Request, agent: Agent): Escalation => {
+  const escalationFor = async (req: Request, agent: Agent): Promise<Escalation> => {
     const id = idParam.safeParse(req.params?.id);
-    const e = id.success ? queue.get(id.data) : undefined;
+    const e = id.success ? await queue.get(id.data) : undefined;
     if (!e) throw new HttpError(404, 'not-found', `No escalation ${String(req.params?.id)}.`);
     if (!mayServe(agent, e.department)) throw new HttpError(403, 'other-department', `Escalation ${e.id} is for ${e.department}.`);
     return e;
   };
 
-  const view = (e: Escalation) => ({
+  const view = async (e: Escalation) => ({
     id: e.id,
     department: e.department,
     priority: e.priority,
@@ -105,7 +105,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     queuedAt: e.queuedAt,
     // How long the resident waited: until now while waiting, until pick-up after it.
     waitSeconds: Math.max(0, Math.round(((e.pickedUpAt ? Date.parse(e.pickedUpAt) : now().getTime()) - Date.parse(e.queuedAt)) / 1000)),
-    position: queue.position(e.id) ?? null,
+    position: (await queue.position(e.id)) ?? null,
     agentId: e.agentId ?? null,
     rating: e.rating ?? null,
   });
@@ -125,9 +125,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
 
   /** The queue moved: tell everyone still waiting in that department their new place and wait. */
   const announcePositions = async (department: string, except: ReadonlySet<number> = new Set()) => {
-    for (const w of queue.waiting([department])) {
+    for (const w of await queue.waiting([department])) {
       if (except.has(w.id)) continue;
-      const position = queue.position(w.id);
+      const position = await queue.position(w.id);
       if (position === undefined) continue;
       const wait = await deps.waitMinutes(department, position);
       const expect = !Number.isFinite(wait)
@@ -150,14 +150,14 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
 
   const returnChats = async (agentId: string, why: Absence): Promise<number> => {
     const returned: Escalation[] = [];
-    for (const e of queue.active(agentId)) {
-      const result = queue.requeue(e.id);
+    for (const e of await queue.active(agentId)) {
+      const result = await queue.requeue(e.id);
       if (result.kind !== 'done') continue; // closed meanwhile: nothing to return
       returned.push(result.escalation);
       events.publish({ type: 'requeued', escalationId: e.id, department: e.department, agentId });
     }
     for (const e of returned) {
-      const place = queue.position(e.id) ?? 1;
+      const place = (await queue.position(e.id)) ?? 1;
       await tell(
         e,
         `Sorry, the officer you were chatting with has had to leave. You’re back in the queue for ${deps.departmentName(e.department)}: you’re number ${place}. Someone else will be with you as soon as they can.`,
@@ -226,7 +226,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     route(async (req, res) => {
       const { agent } = await signedIn(req, false);
       const serve = (e: Escalation) => mayServe(agent, e.department);
-      res.send(200, { waiting: queue.waiting().filter(serve).map(view), active: queue.active().filter(serve).map(view), me: await me(agent) });
+      const waiting = await Promise.all((await queue.waiting()).filter(serve).map(view));
+      const active = await Promise.all((await queue.active()).filter(serve).map(view));
+      res.send(200, { waiting, active, me: await me(agent) });
     }),
   );
 
@@ -235,10 +237,11 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     route(async (req, res) => {
       const { agent } = await signedIn(req, false);
       const serve = (e: Escalation) => mayServe(agent, e.department);
+      const hello = { agentId: agent.id, waiting: (await queue.waiting()).filter(serve).length, active: (await queue.active(String(agent.id))).length };
       streams.start(req, res, {
         agentId: agent.id,
         token: cookie(req, SESSION_COOKIE)!,
-        hello: { agentId: agent.id, waiting: queue.waiting().filter(serve).length, active: queue.active(String(agent.id)).length },
+        hello,
         wants: (e) => sees(agent, e),
       });
     }),
@@ -279,11 +282,11 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     '/api/console/escalations/:id',
     route(async (req, res) => {
       const { agent } = await signedIn(req, false);
-      const e = escalationFor(req, agent);
+      const e = await escalationFor(req, agent);
       // The transcript is the conversation before a person took over; after that, the live chat.
       const cutoff = e.pickedUpAt ? Date.parse(e.pickedUpAt) : Infinity;
       const transcript = (await deps.transcript(e)).filter((a) => !a.timestamp || new Date(a.timestamp).getTime() < cutoff);
-      res.send(200, { escalation: view(e), transcript, messages: deps.messages.list(e.id) });
+      res.send(200, { escalation: await view(e), transcript, messages: await deps.messages.list(e.id) });
     }),
   );
 
@@ -291,8 +294,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     '/api/console/escalations/:id/pickup',
     route(async (req, res) => {
       const { agent } = await signedIn(req, true);
-      const e = escalationFor(req, agent);
-      const result = queue.pickup(e.id, String(agent.id), now());
+      const e = await escalationFor(req, agent);
+      const result = await queue.pickup(e.id, String(agent.id), now());
       switch (result.kind) {
         case 'picked': {
           events.publish({ type: 'picked-up', escalationId: e.id, department: e.department, agentId: String(agent.id) });
@@ -300,7 +303,7 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
           const firstName = agent.name.split(/\s+/)[0];
           const notified = await tell(e, `You are now chatting with ${firstName} from ${deps.departmentName(e.department)}.`, 'about the pick-up');
           await announcePositions(e.department);
-          return void res.send(200, { escalation: view(result.escalation), residentNotified: notified });
+          return void res.send(200, { escalation: await view(result.escalation), residentNotified: notified });
         }
         case 'taken':
           throw new HttpError(409, 'taken', 'Someone else has already picked this up.');
@@ -316,19 +319,19 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     '/api/console/escalations/:id/messages',
     route(async (req, res) => {
       const { agent } = await signedIn(req, true);
-      const e = escalationFor(req, agent);
+      const e = await escalationFor(req, agent);
       const { text } = parse(messageBody, req.body);
       if (e.status !== 'active') throw new HttpError(409, 'not-active', `Pick this up first: it is ${e.status}.`);
       if (e.agentId !== String(agent.id)) throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
       // Stored first, so a failed delivery loses nothing; delivered after.
-      const message = deps.messages.add({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
+      const message = await deps.messages.add({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
       events.publish({ type: 'agent-message', escalationId: e.id, department: e.department, agentId: String(agent.id) });
       try {
         await deps.sendToResident(e.reference, text);
       } catch (err) {
         throw new HttpError(502, 'delivery-failed', `Saved, but not delivered to the resident: ${(err as Error).message}`);
       }
-      deps.messages.markDelivered(message.id, now());
+      await deps.messages.markDelivered(message.id, now());
       res.send(200, { message: { ...message, deliveredAt: now().toISOString() } });
     }),
   );
@@ -337,17 +340,17 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
     '/api/console/escalations/:id/transfer',
     route(async (req, res) => {
       const { agent } = await signedIn(req, true);
-      const e = escalationFor(req, agent);
+      const e = await escalationFor(req, agent);
       const { department } = parse(transferBody, req.body);
       if (!deps.departments.has(department)) throw new HttpError(400, 'bad-request', `department: unknown department "${department}"`);
       mayChange(agent, e);
-      const result = queue.transfer(e.id, department);
+      const result = await queue.transfer(e.id, department);
       if (result.kind !== 'done') throw notOpen(result);
       events.publish({ type: 'transferred', escalationId: e.id, from: e.department, department });
-      const place = queue.position(e.id);
+      const place = await queue.position(e.id);
       await tell(e, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`, 'about the transfer');
       if (e.status === 'waiting') await announcePositions(e.department);
-      res.send(200, { escalation: view(result.escalation) });
+      res.send(200, { escalation: await view(result.escalation) });
     }),
   );
 
@@ -355,17 +358,17 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
   const endChat = (because: string, notice: (departmentName: string) => string | Partial<Activity>) =>
     route(async (req, res) => {
       const { agent } = await signedIn(req, true);
-      const e = escalationFor(req, agent);
+      const e = await escalationFor(req, agent);
       mayChange(agent, e);
       // A left message is closed by recording the reply sent, so the department's record is whole.
       if (e.status === 'message') throw new HttpError(409, 'left-message', `Escalation ${e.id} is a left message: record the reply with POST /api/console/messages/${e.id}/answer.`);
-      const result = queue.close(e.id, because, now());
+      const result = await queue.close(e.id, because, now());
       if (result.kind !== 'done') throw notOpen(result);
       events.publish({ type: 'closed', escalationId: e.id, department: e.department, because });
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
       if (e.status === 'waiting') await announcePositions(e.department);
       if (e.status === 'active') await tell(e, notice(deps.departmentName(e.department)), `(${because})`);
-      res.send(200, { escalation: view(result.escalation) });
+      res.send(200, { escalation: await view(result.escalation) });
     });
 
   // The closing message asks for a 1-5 rating; the desk takes the resident's answer (handoff/desk.ts).

@@ -59,6 +59,8 @@ const FIRST_RETRY_MS = 30_000;
 const LONGEST_RETRY_MS = 60 * 60_000;
 /** A receiver slower than this counts as a failure (the next attempt may well succeed). */
 const SEND_TIMEOUT_MS = 30_000;
+/** How long a row is held for the sender that claimed it: a send, with room to record how it went. */
+const CLAIM_MS = 2 * SEND_TIMEOUT_MS;
 /** Enough of an SMTP or network error to act on, without flooding the console. */
 const MAX_ERROR_LENGTH = 300;
 
@@ -156,7 +158,7 @@ export function formatTime(at: Date, timeZone: string): string {
 }
 
 export interface DeliveryWorkerOptions {
-  store: Pick<LeftMessageStore, 'due' | 'markDelivered' | 'markFailed'>;
+  store: Pick<LeftMessageStore, 'due' | 'claim' | 'markDelivered' | 'markFailed'>;
   /** PARLEY_SMTP_URL; without it, email rows wait (failing) until it is set. */
   smtpUrl?: string;
   /** PARLEY_MESSAGE_WEBHOOK_URL and _SECRET; without a URL, webhook rows wait likewise. */
@@ -175,7 +177,8 @@ type Outcome = { ok: true } | { ok: false; error: string };
 
 /**
  * Sends the outbox. One run at a time (a second `runDue` waits for the first), so one process
- * never sends a row twice at once. Errors are logged with the escalation id and channel, never
+ * never sends a row twice at once; each row is claimed before it is sent, so neither do several
+ * instances sharing one database. Errors are logged with the escalation id and channel, never
  * the resident's words or contact: what an SMTP server or CRM says back is kept to its status.
  */
 export class DeliveryWorker {
@@ -220,17 +223,19 @@ export class DeliveryWorker {
 
   private async deliverDue(now: Date): Promise<RunResult> {
     const result: RunResult = { delivered: 0, failed: 0 };
-    for (const delivery of this.options.store.due(now)) {
+    for (const delivery of await this.options.store.due(now)) {
+      // Another instance's worker may have taken it since the list was read.
+      if (!(await this.options.store.claim(delivery.id, now, new Date(now.getTime() + CLAIM_MS)))) continue;
       const outcome = await this.send(delivery);
       if (outcome.ok) {
-        this.options.store.markDelivered(delivery.id, now);
+        await this.options.store.markDelivered(delivery.id, now);
         result.delivered++;
         continue;
       }
       const attempt = delivery.attempts + 1;
       const next = new Date(now.getTime() + retryDelayMs(attempt));
       const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
-      this.options.store.markFailed(delivery.id, error, next);
+      await this.options.store.markFailed(delivery.id, error, next);
       this.options.log.error(
         `[delivery] left message ${delivery.escalationId} by ${delivery.channel}: attempt ${attempt} failed: ${error}; next attempt at ${next.toISOString()}`,
       );

@@ -1,5 +1,6 @@
 import type { Activity } from 'botbuilder';
 import type { Department } from '../knowledge/schema';
+import type { Sql } from '../knowledge/sql';
 import { admission, estimateWait, type LeaveMessageReason } from './capacity';
 import type { Contact } from './contact';
 import type { DeskEvents } from './events';
@@ -48,11 +49,18 @@ export interface DeskDeps {
   settings: DeskSettings;
   transcripts: ConversationTranscriptStore;
   events: DeskEvents;
-  leftMessages: { add(message: LeftMessageRecord, now: Date): unknown };
+  leftMessages: LeftMessageWriter & { on(sql: Sql): LeftMessageWriter };
   /** Where a left message is to be delivered (email, webhook) and with what, per the settings. */
   planDeliveries: (escalation: Escalation, message: { question: string; contact: Contact; replyBy?: Date }) => LeftMessageRecord['deliveries'];
-  /** Runs `work` in one database transaction: a left message is stored whole or not at all. */
-  atomically: <T>(work: () => T) => T;
+  /**
+   * Runs `work` in one database transaction: a left message is stored whole or not at all. The
+   * queue and left messages it writes are built on `tx` (their `on(tx)`).
+   */
+  atomically: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>;
+}
+
+interface LeftMessageWriter {
+  add(message: LeftMessageRecord, now: Date): Promise<unknown>;
 }
 
 export interface NewLeftMessage {
@@ -93,16 +101,16 @@ export class HandoffDesk {
   /** The resident accepted a person: join the queue, or say why not. */
   async request(escalation: NewEscalation, now: Date): Promise<RequestOutcome> {
     const { queue, settings } = this.deps;
-    const open = queue.openFor(escalation.conversationId);
+    const open = await queue.openFor(escalation.conversationId);
     if (open) {
-      const place = queue.position(open.id);
+      const place = await queue.position(open.id);
       return { kind: 'already-waiting', ...(place !== undefined && { position: place }) };
     }
 
     const department = this.deps.departments().get(escalation.department);
     const onDuty = await this.agentsOnDuty(escalation.department, now);
-    const position = queue.waiting([escalation.department]).length + 1;
-    const waitMinutes = this.estimateWait(escalation.department, position, onDuty, now);
+    const position = (await queue.waiting([escalation.department])).length + 1;
+    const waitMinutes = await this.estimateWait(escalation.department, position, onDuty, now);
     const decision = admission({
       open: department ? isOpen(department.hours, this.deps.holidays, settings.timeZone, now) : false,
       agentsOnDuty: onDuty,
@@ -110,7 +118,7 @@ export class HandoffDesk {
       maxWaitMinutes: settings.maxWaitMinutes,
     });
     if (decision.kind === 'leave-message') return { kind: 'unavailable', reason: decision.reason };
-    const result = queue.enqueue(escalation, now);
+    const result = await queue.enqueue(escalation, now);
     if (result.kind !== 'queued') return { kind: 'already-waiting', ...(result.position !== undefined && { position: result.position }) };
     this.deps.events.publish({ type: 'queued', escalationId: result.escalation.id, department: escalation.department, priority: escalation.priority });
     return { kind: 'queued', position: result.position, waitMinutes };
@@ -120,14 +128,14 @@ export class HandoffDesk {
    * Minutes a resident at `position` in the department's line can expect to wait, from the
    * median handling time of its recent chats (a default until it has some).
    */
-  estimateWait(department: string, position: number, agentsOnDuty: number, now: Date): number {
+  async estimateWait(department: string, position: number, agentsOnDuty: number, now: Date): Promise<number> {
     const { queue, settings } = this.deps;
     return estimateWait({
       position,
       agentsOnDuty,
       chatsPerAgent: settings.chatsPerAgent,
-      activeChats: queue.active().filter((e) => e.department === department).length,
-      recentHandlingMinutes: queue.handlingMinutes(department, new Date(now.getTime() - HANDLING_HISTORY_MS)),
+      activeChats: (await queue.active()).filter((e) => e.department === department).length,
+      recentHandlingMinutes: await queue.handlingMinutes(department, new Date(now.getTime() - HANDLING_HISTORY_MS)),
       defaultHandlingMinutes: settings.defaultHandlingMinutes,
     });
   }
@@ -149,11 +157,11 @@ export class HandoffDesk {
    * The question is redacted like everything kept, except postcodes: a department needs to know
    * where the missed bin or the pothole is.
    */
-  leaveMessage(message: NewLeftMessage, now: Date): { escalation: Escalation; replyBy?: Date } {
+  async leaveMessage(message: NewLeftMessage, now: Date): Promise<{ escalation: Escalation; replyBy?: Date }> {
     const due = this.replyBy(message.department, now);
     const question = redact(message.question, { keepPostcodes: true }).text;
-    const escalation = this.deps.atomically(() => {
-      const e = this.deps.queue.leaveMessage(
+    const escalation = await this.deps.atomically(async (tx) => {
+      const e = await this.deps.queue.on(tx).leaveMessage(
         {
           conversationId: message.conversationId,
           reference: message.reference,
@@ -166,7 +174,7 @@ export class HandoffDesk {
         now,
       );
       const facts = { question, contact: message.contact, ...(due && { replyBy: due }) };
-      this.deps.leftMessages.add({ escalationId: e.id, ...facts, deliveries: this.deps.planDeliveries(e, facts) }, now);
+      await this.deps.leftMessages.on(tx).add({ escalationId: e.id, ...facts, deliveries: this.deps.planDeliveries(e, facts) }, now);
       return e;
     });
     this.deps.events.publish({ type: 'message-left', escalationId: escalation.id, department: escalation.department });
@@ -174,38 +182,38 @@ export class HandoffDesk {
   }
 
   /** Before the bot: a waiting resident can leave the queue; one chatting with a person reaches them. */
-  residentMessage(conversationId: string, text: string, now: Date): ResidentTurn {
+  async residentMessage(conversationId: string, text: string, now: Date): Promise<ResidentTurn> {
     const { queue } = this.deps;
-    const open = queue.openFor(conversationId);
+    const open = await queue.openFor(conversationId);
     const state = stateOf(open);
     if (!open || state === 'bot') return this.rating(conversationId, text, now);
     if (state === 'agent') {
-      this.deps.messages.add({ escalationId: open.id, author: 'resident', text }, now);
+      await this.deps.messages.add({ escalationId: open.id, author: 'resident', text }, now);
       this.deps.events.publish({ type: 'resident-message', escalationId: open.id, department: open.department, ...(open.agentId && { agentId: open.agentId }) });
       return { kind: 'to-agent' };
     }
     if (CANCEL.test(text) && transition(state, 'cancel').kind === 'moved') {
-      queue.close(open.id, 'cancelled-by-resident', now);
+      await queue.close(open.id, 'cancelled-by-resident', now);
       this.deps.events.publish({ type: 'closed', escalationId: open.id, department: open.department, because: 'cancelled-by-resident' });
       return { kind: 'left-queue' };
     }
-    return { kind: 'waiting', position: queue.position(open.id) ?? 1 };
+    return { kind: 'waiting', position: (await queue.position(open.id)) ?? 1 };
   }
 
   /**
    * Just after an agent closed the chat the resident is asked for a 1-5 rating: a rating then is
    * stored; anything else means they moved on, and goes to the bot.
    */
-  private rating(conversationId: string, text: string, now: Date): ResidentTurn {
-    const closed = this.deps.queue.awaitingRating(conversationId, new Date(now.getTime() - RATING_WINDOW_MS));
+  private async rating(conversationId: string, text: string, now: Date): Promise<ResidentTurn> {
+    const closed = await this.deps.queue.awaitingRating(conversationId, new Date(now.getTime() - RATING_WINDOW_MS));
     if (!closed) return { kind: 'bot' };
     const rated = RATING.exec(text);
     if (!rated) {
-      this.deps.queue.declineRating(closed.id);
+      await this.deps.queue.declineRating(closed.id);
       return { kind: 'bot' };
     }
     const rating = Number(rated[1]);
-    this.deps.queue.rate(closed.id, rating);
+    await this.deps.queue.rate(closed.id, rating);
     this.deps.events.publish({ type: 'rated', escalationId: closed.id, department: closed.department, rating });
     return { kind: 'rated', rating };
   }

@@ -55,12 +55,12 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
     })),
   });
 
-  const viewOne = (m: LeftMessage, e: Escalation) => view(m, e, leftMessages.deliveries([m.escalationId]).get(m.escalationId) ?? []);
+  const viewOne = async (m: LeftMessage, e: Escalation) => view(m, e, (await leftMessages.deliveries([m.escalationId])).get(m.escalationId) ?? []);
 
-  const messageFor = (req: Request, agent: Agent): { message: LeftMessage; escalation: Escalation } => {
+  const messageFor = async (req: Request, agent: Agent): Promise<{ message: LeftMessage; escalation: Escalation }> => {
     const id = idParam.safeParse(req.params?.id);
-    const message = id.success ? leftMessages.get(id.data) : undefined;
-    const escalation = message && queue.get(message.escalationId);
+    const message = id.success ? await leftMessages.get(id.data) : undefined;
+    const escalation = message && (await queue.get(message.escalationId));
     if (!message || !escalation) throw new HttpError(404, 'not-found', `No left message ${String(req.params?.id)}.`);
     if (!mayServe(agent, escalation.department)) throw new HttpError(403, 'other-department', `Message ${message.escalationId} is for ${escalation.department}.`);
     return { message, escalation };
@@ -71,11 +71,10 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
     route(async (req, res) => {
       const { agent } = await signedIn(req, false);
       const { status } = parse(listQuery, Object.fromEntries(new URLSearchParams(req.getQuery())));
-      const mine = leftMessages
-        .list(status === 'all' ? undefined : status)
-        .map((m) => ({ m, e: queue.get(m.escalationId) }))
-        .filter((x): x is { m: LeftMessage; e: Escalation } => x.e !== undefined && mayServe(agent, x.e.department));
-      const deliveries = leftMessages.deliveries(mine.map((x) => x.m.escalationId));
+      const listed = await leftMessages.list(status === 'all' ? undefined : status);
+      const withEscalations = await Promise.all(listed.map(async (m) => ({ m, e: await queue.get(m.escalationId) })));
+      const mine = withEscalations.filter((x): x is { m: LeftMessage; e: Escalation } => x.e !== undefined && mayServe(agent, x.e.department));
+      const deliveries = await leftMessages.deliveries(mine.map((x) => x.m.escalationId));
       res.send(200, { messages: mine.map(({ m, e }) => view(m, e, deliveries.get(m.escalationId) ?? [])) });
     }),
   );
@@ -84,8 +83,8 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
     '/api/console/messages/:id',
     route(async (req, res) => {
       const { agent } = await signedIn(req, false);
-      const { message, escalation } = messageFor(req, agent);
-      res.send(200, { message: viewOne(message, escalation) });
+      const { message, escalation } = await messageFor(req, agent);
+      res.send(200, { message: await viewOne(message, escalation) });
     }),
   );
 
@@ -93,14 +92,14 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
     '/api/console/messages/:id/answer',
     route(async (req, res) => {
       const { agent } = await signedIn(req, true);
-      const { escalation } = messageFor(req, agent);
+      const { escalation } = await messageFor(req, agent);
       const { reply } = parse(answerBody, req.body);
       // The reply and the close stand or fall together: a closed message always says what was replied.
-      const answered = leftMessages.atomically(() => {
-        const result = leftMessages.answer(escalation.id, String(agent.id), reply, now());
+      const answered = await leftMessages.atomically(async (tx) => {
+        const result = await leftMessages.on(tx).answer(escalation.id, String(agent.id), reply, now());
         if (result.kind === 'already-answered') throw new HttpError(409, 'already-answered', 'Someone has already recorded a reply to this message.');
         if (result.kind === 'not-found') throw new HttpError(404, 'not-found', `No left message ${escalation.id}.`);
-        const closed = queue.close(escalation.id, 'message-answered', now());
+        const closed = await queue.on(tx).close(escalation.id, 'message-answered', now());
         // Closed some other way without a reply (a supervisor's close): record the reply all the same.
         if (closed.kind === 'refused' && closed.status !== 'closed') {
           throw new HttpError(409, 'not-open', `This escalation is ${closed.status}, not a left message.`);
@@ -108,7 +107,7 @@ export function mountMessagesApi(server: Server, deps: MessagesApiDeps): void {
         return result.message;
       });
       deps.events.publish({ type: 'message-answered', escalationId: escalation.id, department: escalation.department });
-      res.send(200, { message: viewOne(answered, queue.get(escalation.id) ?? escalation) });
+      res.send(200, { message: await viewOne(answered, (await queue.get(escalation.id)) ?? escalation) });
     }),
   );
 }

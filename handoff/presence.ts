@@ -318,7 +318,7 @@ export async function sweepAbsentAgents(
   deps: { queue: Pick<EscalationQueue, 'active'>; roster: Pick<DutyRoster, 'absence'>; returnChats: (agentId: string, why: Absence) => Promise<number> },
   now: Date,
 ): Promise<number> {
-  const holders = [...new Set(deps.queue.active().map((e) => e.agentId).filter((id): id is string => id !== undefined))];
+  const holders = [...new Set((await deps.queue.active()).map((e) => e.agentId).filter((id): id is string => id !== undefined))];
   let swept = 0;
   for (const agentId of holders) {
     const id = Number(agentId);

@@ -1,10 +1,10 @@
-import type { Database } from 'better-sqlite3';
-import { migrate } from '../bot/db';
+import type { Sql, StoreSchema } from '../knowledge/sql';
 
 /**
  * The escalation queue: residents waiting for a person, chats in progress, and left messages.
- * SQL stays in this module behind the `EscalationQueue` interface, so a PostgreSQL store can
- * take its place later. Order is priority (high first), then the time the resident joined the
+ * SQL stays in this module behind the `EscalationQueue` interface; the same statements run on
+ * SQLite and PostgreSQL. Several instances may share one PostgreSQL, so every change is one
+ * conditional statement (checked by what it changed or returned), never a read then a write. Order is priority (high first), then the time the resident joined the
  * queue (`queuedAt`, kept across transfers), never last activity.
  */
 
@@ -50,43 +50,47 @@ export type PickupResult =
 export type ChangeResult = { kind: 'done'; escalation: Escalation } | { kind: 'not-found' } | { kind: 'refused'; status: EscalationStatus };
 
 export interface EscalationQueue {
-  enqueue(escalation: NewEscalation, now: Date): EnqueueResult;
-  get(id: number): Escalation | undefined;
+  /** The same queue over another `Sql`: a transaction's, so its changes join it. */
+  on(sql: Sql): EscalationQueue;
+  enqueue(escalation: NewEscalation, now: Date): Promise<EnqueueResult>;
+  get(id: number): Promise<Escalation | undefined>;
   /** The waiting or active escalation of a conversation, if it has one. */
-  openFor(conversationId: string): Escalation | undefined;
+  openFor(conversationId: string): Promise<Escalation | undefined>;
   /** 1-based place among the waiting escalations of its department. */
-  position(id: number): number | undefined;
+  position(id: number): Promise<number | undefined>;
   /** Waiting escalations in serving order, for some departments or all. */
-  waiting(departments?: readonly string[]): Escalation[];
-  active(agentId?: string): Escalation[];
+  waiting(departments?: readonly string[]): Promise<Escalation[]>;
+  active(agentId?: string): Promise<Escalation[]>;
   /** Atomic: of several agents picking up the same escalation, exactly one gets it. */
-  pickup(id: number, agentId: string, now: Date): PickupResult;
+  pickup(id: number, agentId: string, now: Date): Promise<PickupResult>;
   /** Atomic: the next escalation in serving order among these departments, if any. */
-  takeNext(agentId: string, departments: readonly string[], now: Date): Escalation | undefined;
+  takeNext(agentId: string, departments: readonly string[], now: Date): Promise<Escalation | undefined>;
   /** Back to the queue for another department; priority and place in time kept. */
-  transfer(id: number, department: string): ChangeResult;
+  transfer(id: number, department: string): Promise<ChangeResult>;
   /** Back to the queue for the same department (agent away or disconnected). */
-  requeue(id: number): ChangeResult;
+  requeue(id: number): Promise<ChangeResult>;
   /** Closes a waiting or active chat, or a left message once it has been answered. */
-  close(id: number, because: string, now: Date): ChangeResult;
+  close(id: number, because: string, now: Date): Promise<ChangeResult>;
   /**
    * Records a left message (out of hours, nobody on duty, overflow) as an escalation with status
    * `message`: it never joins the live queue, and is closed when an agent has answered it.
    */
-  leaveMessage(escalation: NewEscalation, now: Date): Escalation;
+  leaveMessage(escalation: NewEscalation, now: Date): Promise<Escalation>;
   /** Left messages still to answer, oldest first, for some departments or all. */
-  messages(departments?: readonly string[]): Escalation[];
+  messages(departments?: readonly string[]): Promise<Escalation[]>;
   /** Minutes from pick-up to close of the department's chats closed since `since`, newest first. */
-  handlingMinutes(department: string, since: Date, limit?: number): number[];
+  handlingMinutes(department: string, since: Date, limit?: number): Promise<number[]>;
   /** The conversation's chat closed by an agent since `since` and not yet rated, if any. */
-  awaitingRating(conversationId: string, since: Date): Escalation | undefined;
+  awaitingRating(conversationId: string, since: Date): Promise<Escalation | undefined>;
   /** Stores a 1-5 rating once; false if the escalation is not closed or is already rated. */
-  rate(id: number, rating: number): boolean;
+  rate(id: number, rating: number): Promise<boolean>;
   /** The resident moved on without rating: stop waiting for one. */
-  declineRating(id: number): void;
+  declineRating(id: number): Promise<void>;
 }
 
-const MIGRATIONS = [
+export const ESCALATIONS_SCHEMA: StoreSchema = {
+  store: 'escalations',
+  sqlite: [
   `CREATE TABLE escalations (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      conversation_id TEXT NOT NULL,
@@ -109,7 +113,35 @@ const MIGRATIONS = [
    CREATE INDEX escalations_closed ON escalations (department, closed_at) WHERE status = 'closed';`,
   // Migration 2 had been committed when this was needed: a new number, never an edit.
   `ALTER TABLE escalations ADD COLUMN rating_declined INTEGER NOT NULL DEFAULT 0;`,
-];
+  // One open chat per conversation, kept by the database itself: two instances enqueueing the
+  // same resident at once both insert, and the second finds the first (ON CONFLICT).
+  `CREATE UNIQUE INDEX escalations_one_open ON escalations (conversation_id) WHERE status IN ('waiting', 'active');`,
+  ],
+  postgres: [
+    `CREATE TABLE escalations (
+       id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+       conversation_id TEXT NOT NULL,
+       reference TEXT NOT NULL,
+       department TEXT NOT NULL,
+       priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+       reason TEXT NOT NULL,
+       entry_id TEXT,
+       summary TEXT,
+       status TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'closed', 'message')),
+       queued_at TEXT NOT NULL,
+       agent_id TEXT,
+       picked_up_at TEXT,
+       closed_at TEXT,
+       closed_because TEXT,
+       rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+       rating_declined INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE INDEX escalations_serving ON escalations (status, department, priority DESC, queued_at, id);
+     CREATE INDEX escalations_conversation ON escalations (conversation_id, status);
+     CREATE INDEX escalations_closed ON escalations (department, closed_at) WHERE status = 'closed';
+     CREATE UNIQUE INDEX escalations_one_open ON escalations (conversation_id) WHERE status IN ('waiting', 'active');`,
+  ],
+};
 
 interface Row {
   id: number;
@@ -151,202 +183,191 @@ function fromRow(r: Row): Escalation {
 }
 
 const SERVING_ORDER = 'ORDER BY priority DESC, queued_at, id';
+const OPEN = "status IN ('waiting', 'active')";
 
-export class SqliteEscalationQueue implements EscalationQueue {
-  private readonly sql;
+/** `?, ?, ?` for an IN list of `n` values. */
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
-  constructor(private readonly db: Database) {
-    migrate(db, 'escalations', MIGRATIONS);
-    this.sql = {
-      insert: db.prepare(
-        `INSERT INTO escalations (conversation_id, reference, department, priority, reason, entry_id, summary, status, queued_at)
-         VALUES (@conversationId, @reference, @department, @priority, @reason, @entryId, @summary, @status, @queuedAt)`,
-      ),
-      messagesAll: db.prepare<[], Row>("SELECT * FROM escalations WHERE status = 'message' ORDER BY queued_at, id"),
-      handling: db.prepare<{ department: string; since: string; limit: number }, { pickedUpAt: string; closedAt: string }>(
-        `SELECT picked_up_at AS pickedUpAt, closed_at AS closedAt FROM escalations
-          WHERE status = 'closed' AND department = @department AND closed_at >= @since AND picked_up_at IS NOT NULL
-          ORDER BY closed_at DESC LIMIT @limit`,
-      ),
-      awaitingRating: db.prepare<{ conversationId: string; since: string }, Row>(
-        `SELECT * FROM escalations WHERE conversation_id = @conversationId AND status = 'closed' AND closed_because = 'closed-by-agent'
-            AND rating IS NULL AND rating_declined = 0 AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
-      ),
-      declineRating: db.prepare<[number]>('UPDATE escalations SET rating_declined = 1 WHERE id = ? AND rating IS NULL'),
-      rate: db.prepare<{ id: number; rating: number }>("UPDATE escalations SET rating = @rating WHERE id = @id AND status = 'closed' AND rating IS NULL"),
-      get: db.prepare<[number], Row>('SELECT * FROM escalations WHERE id = ?'),
-      openFor: db.prepare<[string], Row>(
-        "SELECT * FROM escalations WHERE conversation_id = ? AND status IN ('waiting', 'active') ORDER BY id DESC LIMIT 1",
-      ),
-      // Ahead of an escalation: same department, waiting, earlier in serving order.
-      position: db.prepare<{ id: number }, { n: number }>(
-        `SELECT count(*) AS n FROM escalations o, escalations e
-          WHERE e.id = @id AND o.status = 'waiting' AND o.department = e.department
-            AND (o.priority > e.priority OR (o.priority = e.priority AND (o.queued_at < e.queued_at OR (o.queued_at = e.queued_at AND o.id <= e.id))))`,
-      ),
-      waitingAll: db.prepare<[], Row>(`SELECT * FROM escalations WHERE status = 'waiting' ${SERVING_ORDER}`),
-      activeAll: db.prepare<[], Row>("SELECT * FROM escalations WHERE status = 'active' ORDER BY picked_up_at, id"),
-      activeFor: db.prepare<[string], Row>("SELECT * FROM escalations WHERE status = 'active' AND agent_id = ? ORDER BY picked_up_at, id"),
-      pickup: db.prepare<{ id: number; agentId: string; at: string }>(
-        "UPDATE escalations SET status = 'active', agent_id = @agentId, picked_up_at = @at WHERE id = @id AND status = 'waiting'",
-      ),
-      requeue: db.prepare<{ id: number; department: string }>(
-        "UPDATE escalations SET status = 'waiting', department = @department, agent_id = NULL, picked_up_at = NULL WHERE id = @id AND status IN ('waiting', 'active')",
-      ),
-      close: db.prepare<{ id: number; because: string; at: string }>(
-        "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active', 'message')",
-      ),
-    };
+export class SqlEscalationQueue implements EscalationQueue {
+  constructor(private readonly sql: Sql) {}
+
+  on(sql: Sql): SqlEscalationQueue {
+    return new SqlEscalationQueue(sql);
   }
 
-  enqueue(e: NewEscalation, now: Date): EnqueueResult {
-    return this.db
-      .transaction((): EnqueueResult => {
-        const open = this.openFor(e.conversationId);
-        if (open) return { kind: 'already-open', escalation: open, position: this.position(open.id) };
-        const escalation = this.insert(e, 'waiting', now);
-        return { kind: 'queued', escalation, position: this.position(escalation.id)! };
-      })
-      .immediate();
+  async enqueue(e: NewEscalation, now: Date): Promise<EnqueueResult> {
+    // The unique index on open escalations decides: of two enqueues at once, one inserts and the
+    // other inserts nothing and finds it. Should that one close in between, try again.
+    for (;;) {
+      const inserted = await this.insert(e, 'waiting', now);
+      if (inserted) return { kind: 'queued', escalation: inserted, position: (await this.position(inserted.id)) ?? 1 };
+      const open = await this.openFor(e.conversationId);
+      if (open) {
+        const position = await this.position(open.id);
+        return { kind: 'already-open', escalation: open, ...(position !== undefined && { position }) };
+      }
+    }
   }
 
-  leaveMessage(e: NewEscalation, now: Date): Escalation {
-    return this.insert(e, 'message', now);
+  async leaveMessage(e: NewEscalation, now: Date): Promise<Escalation> {
+    const row = await this.insert(e, 'message', now);
+    // A message is never open, so the unique index cannot refuse it.
+    if (!row) throw new Error(`Left message of conversation ${e.conversationId} was not stored`);
+    return row;
   }
 
-  messages(departments?: readonly string[]): Escalation[] {
-    const all = this.sql.messagesAll.all().map(fromRow);
+  async messages(departments?: readonly string[]): Promise<Escalation[]> {
+    const all = (await this.sql.all<Row>("SELECT * FROM escalations WHERE status = 'message' ORDER BY queued_at, id")).map(fromRow);
     return departments ? all.filter((e) => departments.includes(e.department)) : all;
   }
 
-  handlingMinutes(department: string, since: Date, limit = 20): number[] {
+  async handlingMinutes(department: string, since: Date, limit = 20): Promise<number[]> {
+    const rows = await this.sql.all<{ pickedUpAt: string; closedAt: string }>(
+      `SELECT picked_up_at AS "pickedUpAt", closed_at AS "closedAt" FROM escalations
+        WHERE status = 'closed' AND department = @department AND closed_at >= @since AND picked_up_at IS NOT NULL
+        ORDER BY closed_at DESC LIMIT @limit`,
+      { department, since: since.toISOString(), limit },
+    );
     // Exact milliseconds in JavaScript: julianday() arithmetic turns 6 minutes into 6.0000001.
-    return this.sql.handling.all({ department, since: since.toISOString(), limit }).map((r) => (Date.parse(r.closedAt) - Date.parse(r.pickedUpAt)) / 60_000);
+    return rows.map((r) => (Date.parse(r.closedAt) - Date.parse(r.pickedUpAt)) / 60_000);
   }
 
-  awaitingRating(conversationId: string, since: Date): Escalation | undefined {
-    const row = this.sql.awaitingRating.get({ conversationId, since: since.toISOString() });
+  async awaitingRating(conversationId: string, since: Date): Promise<Escalation | undefined> {
+    const row = await this.sql.get<Row>(
+      `SELECT * FROM escalations WHERE conversation_id = @conversationId AND status = 'closed' AND closed_because = 'closed-by-agent'
+          AND rating IS NULL AND rating_declined = 0 AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
+      { conversationId, since: since.toISOString() },
+    );
     return row && fromRow(row);
   }
 
-  rate(id: number, rating: number): boolean {
+  async rate(id: number, rating: number): Promise<boolean> {
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) throw new RangeError(`A rating is a whole number from 1 to 5 (got ${rating})`);
-    return this.sql.rate.run({ id, rating }).changes === 1;
+    const { changes } = await this.sql.run("UPDATE escalations SET rating = @rating WHERE id = @id AND status = 'closed' AND rating IS NULL", { id, rating });
+    return changes === 1;
   }
 
-  declineRating(id: number): void {
-    this.sql.declineRating.run(id);
+  async declineRating(id: number): Promise<void> {
+    await this.sql.run('UPDATE escalations SET rating_declined = 1 WHERE id = ? AND rating IS NULL', [id]);
   }
 
-  private insert(e: NewEscalation, status: 'waiting' | 'message', now: Date): Escalation {
-    const { lastInsertRowid } = this.sql.insert.run({
-      conversationId: e.conversationId,
-      reference: JSON.stringify(e.reference ?? null),
-      department: e.department,
-      priority: e.priority === 'high' ? 1 : 0,
-      reason: e.reason,
-      entryId: e.entryId ?? null,
-      summary: e.summary ?? null,
-      status,
-      queuedAt: now.toISOString(),
-    });
-    return this.get(Number(lastInsertRowid))!;
-  }
-
-  get(id: number): Escalation | undefined {
-    const row = this.sql.get.get(id);
+  /** The new row, or undefined when the conversation already has an open escalation. */
+  private async insert(e: NewEscalation, status: 'waiting' | 'message', now: Date): Promise<Escalation | undefined> {
+    const row = await this.sql.get<Row>(
+      `INSERT INTO escalations (conversation_id, reference, department, priority, reason, entry_id, summary, status, queued_at)
+       VALUES (@conversationId, @reference, @department, @priority, @reason, @entryId, @summary, @status, @queuedAt)
+       ON CONFLICT (conversation_id) WHERE ${OPEN} DO NOTHING
+       RETURNING *`,
+      {
+        conversationId: e.conversationId,
+        reference: JSON.stringify(e.reference ?? null),
+        department: e.department,
+        priority: e.priority === 'high' ? 1 : 0,
+        reason: e.reason,
+        entryId: e.entryId ?? null,
+        summary: e.summary ?? null,
+        status,
+        queuedAt: now.toISOString(),
+      },
+    );
     return row && fromRow(row);
   }
 
-  openFor(conversationId: string): Escalation | undefined {
-    const row = this.sql.openFor.get(conversationId);
+  async get(id: number): Promise<Escalation | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM escalations WHERE id = ?', [id]);
     return row && fromRow(row);
   }
 
-  position(id: number): number | undefined {
-    const e = this.get(id);
-    if (!e || e.status !== 'waiting') return undefined;
-    return this.sql.position.get({ id })?.n;
+  async openFor(conversationId: string): Promise<Escalation | undefined> {
+    const row = await this.sql.get<Row>(`SELECT * FROM escalations WHERE conversation_id = ? AND ${OPEN} ORDER BY id DESC LIMIT 1`, [conversationId]);
+    return row && fromRow(row);
   }
 
-  waiting(departments?: readonly string[]): Escalation[] {
-    const all = this.sql.waitingAll.all().map(fromRow);
+  async position(id: number): Promise<number | undefined> {
+    // Ahead of an escalation: same department, waiting, earlier in serving order (itself included,
+    // so a waiting escalation counts at least 1 and anything else 0).
+    const row = await this.sql.get<{ n: number }>(
+      `SELECT count(*) AS n FROM escalations o, escalations e
+        WHERE e.id = @id AND e.status = 'waiting' AND o.status = 'waiting' AND o.department = e.department
+          AND (o.priority > e.priority OR (o.priority = e.priority AND (o.queued_at < e.queued_at OR (o.queued_at = e.queued_at AND o.id <= e.id))))`,
+      { id },
+    );
+    return row && row.n > 0 ? row.n : undefined;
+  }
+
+  async waiting(departments?: readonly string[]): Promise<Escalation[]> {
+    const all = (await this.sql.all<Row>(`SELECT * FROM escalations WHERE status = 'waiting' ${SERVING_ORDER}`)).map(fromRow);
     return departments ? all.filter((e) => departments.includes(e.department)) : all;
   }
 
-  active(agentId?: string): Escalation[] {
-    return (agentId === undefined ? this.sql.activeAll.all() : this.sql.activeFor.all(agentId)).map(fromRow);
+  async active(agentId?: string): Promise<Escalation[]> {
+    const rows =
+      agentId === undefined
+        ? await this.sql.all<Row>("SELECT * FROM escalations WHERE status = 'active' ORDER BY picked_up_at, id")
+        : await this.sql.all<Row>("SELECT * FROM escalations WHERE status = 'active' AND agent_id = ? ORDER BY picked_up_at, id", [agentId]);
+    return rows.map(fromRow);
   }
 
-  pickup(id: number, agentId: string, now: Date): PickupResult {
-    return this.db
-      .transaction((): PickupResult => {
-        // The status check is in the UPDATE itself: whoever runs it second changes nothing.
-        const { changes } = this.sql.pickup.run({ id, agentId, at: now.toISOString() });
-        const e = this.get(id);
-        if (!e) return { kind: 'not-found' };
-        if (changes === 1) return { kind: 'picked', escalation: e };
-        if (e.status === 'active') return { kind: 'taken', ...(e.agentId !== undefined && { agentId: e.agentId }) };
-        return { kind: 'not-waiting', status: e.status };
-      })
-      .immediate();
+  async pickup(id: number, agentId: string, now: Date): Promise<PickupResult> {
+    // The status check is in the UPDATE itself: on PostgreSQL the second of two instances waits
+    // for the first's row lock, then finds the row no longer waiting and changes nothing.
+    const picked = await this.pickupIfWaiting(id, agentId, now);
+    if (picked) return { kind: 'picked', escalation: picked };
+    const e = await this.get(id);
+    if (!e) return { kind: 'not-found' };
+    if (e.status === 'active') return { kind: 'taken', ...(e.agentId !== undefined && { agentId: e.agentId }) };
+    return { kind: 'not-waiting', status: e.status };
   }
 
-  takeNext(agentId: string, departments: readonly string[], now: Date): Escalation | undefined {
-    return this.db
-      .transaction(() => {
-        const next = this.waiting(departments)[0];
-        if (!next) return undefined;
-        this.sql.pickup.run({ id: next.id, agentId, at: now.toISOString() });
-        return this.get(next.id);
-      })
-      .immediate();
+  async takeNext(agentId: string, departments: readonly string[], now: Date): Promise<Escalation | undefined> {
+    if (departments.length === 0) return undefined;
+    // Serving order, strictly: the first waiting one, picked up only if it still waits. Losing it
+    // to another agent means someone else moved the queue on, so look again.
+    for (;;) {
+      const next = await this.sql.get<{ id: number }>(
+        `SELECT id FROM escalations WHERE status = 'waiting' AND department IN (${placeholders(departments.length)}) ${SERVING_ORDER} LIMIT 1`,
+        [...departments],
+      );
+      if (!next) return undefined;
+      const picked = await this.pickupIfWaiting(next.id, agentId, now);
+      if (picked) return picked;
+    }
   }
 
-  transfer(id: number, department: string): ChangeResult {
-    return this.change(id, () => this.sql.requeue.run({ id, department }).changes);
+  private async pickupIfWaiting(id: number, agentId: string, now: Date): Promise<Escalation | undefined> {
+    const row = await this.sql.get<Row>(
+      "UPDATE escalations SET status = 'active', agent_id = @agentId, picked_up_at = @at WHERE id = @id AND status = 'waiting' RETURNING *",
+      { id, agentId, at: now.toISOString() },
+    );
+    return row && fromRow(row);
   }
 
-  requeue(id: number): ChangeResult {
-    const e = this.get(id);
-    return e ? this.transfer(id, e.department) : { kind: 'not-found' };
+  transfer(id: number, department: string): Promise<ChangeResult> {
+    return this.change(
+      id,
+      `UPDATE escalations SET status = 'waiting', department = @department, agent_id = NULL, picked_up_at = NULL WHERE id = @id AND ${OPEN} RETURNING *`,
+      { id, department },
+    );
   }
 
-  close(id: number, because: string, now: Date): ChangeResult {
-    return this.change(id, () => this.sql.close.run({ id, because, at: now.toISOString() }).changes);
+  requeue(id: number): Promise<ChangeResult> {
+    // Its own department as it is now, in the same statement: a transfer meanwhile is not undone.
+    return this.change(id, `UPDATE escalations SET status = 'waiting', agent_id = NULL, picked_up_at = NULL WHERE id = @id AND ${OPEN} RETURNING *`, { id });
   }
 
-  private change(id: number, update: () => number): ChangeResult {
-    return this.db
-      .transaction((): ChangeResult => {
-        const changed = update();
-        const e = this.get(id);
-        if (!e) return { kind: 'not-found' };
-        return changed === 1 ? { kind: 'done', escalation: e } : { kind: 'refused', status: e.status };
-      })
-      .immediate();
+  close(id: number, because: string, now: Date): Promise<ChangeResult> {
+    return this.change(
+      id,
+      "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active', 'message') RETURNING *",
+      { id, because, at: now.toISOString() },
+    );
   }
 
-  // Privacy (handoff/privacy.ts): retention and erasure.
-
-  /** Every escalation of a conversation, whatever its status. */
-  idsFor(conversationId: string): number[] {
-    return this.db.prepare<[string], { id: number }>('SELECT id FROM escalations WHERE conversation_id = ? ORDER BY id').all(conversationId).map((r) => r.id);
-  }
-
-  /**
-   * Chats closed before `cutoff` lose the resident's conversation reference (their channel address)
-   * and the summary in their words; the rest (department, times, rating) stays for the records.
-   */
-  forgetClosed(cutoff: Date): number {
-    return this.db
-      .prepare("UPDATE escalations SET reference = '{}', summary = NULL WHERE status = 'closed' AND closed_at < ? AND (reference <> '{}' OR summary IS NOT NULL)")
-      .run(cutoff.toISOString()).changes;
-  }
-
-  /** Removes escalations outright; their live and left messages must go first (foreign keys). */
-  erase(ids: readonly number[]): number {
-    const remove = this.db.prepare<[number]>('DELETE FROM escalations WHERE id = ?');
-    return ids.reduce((n, id) => n + remove.run(id).changes, 0);
+  /** One conditional UPDATE ... RETURNING: done with the row it changed, else why not. */
+  private async change(id: number, update: string, params: Readonly<Record<string, string | number>>): Promise<ChangeResult> {
+    const row = await this.sql.get<Row>(update, params);
+    if (row) return { kind: 'done', escalation: fromRow(row) };
+    const e = await this.get(id);
+    return e ? { kind: 'refused', status: e.status } : { kind: 'not-found' };
   }
 }

@@ -34,6 +34,11 @@ const STORAGE_PROBLEMS: [RegExp, string][] = [
   [/^SQLITE_IOERR/, 'the disk could not be written (it may be full, over a file size limit, or failing)'],
   [/^SQLITE_CANTOPEN/, 'the file cannot be opened (a missing folder, or no permission)'],
   [/^SQLITE_CORRUPT|^SQLITE_NOTADB$/, 'the file is damaged or is not a SQLite database; restore it from a backup'],
+  // PostgreSQL (DATABASE_URL): the network, then the server's own SQLSTATE codes.
+  [/^ECONNREFUSED$|^ENOTFOUND$|^EHOSTUNREACH$|^ETIMEDOUT$|^EAI_AGAIN$/, 'the PostgreSQL server cannot be reached; check the host and port in DATABASE_URL and that the server is running'],
+  [/^28P01$|^28000$/, 'PostgreSQL refused the user name or password in DATABASE_URL'],
+  [/^3D000$/, 'the database named in DATABASE_URL does not exist; create it (createdb) first'],
+  [/^42501$/, 'the PostgreSQL user in DATABASE_URL may not create or change tables; it must own the database'],
 ];
 
 /** The database cannot be written: says which file, why, and the SQLite or system code. */
@@ -43,7 +48,7 @@ export class DatabaseUnavailableError extends Error {
     readonly code: string,
     reason: string,
   ) {
-    super(`Parley cannot write its database ${file}: ${reason} (${code}). It has stopped rather than lose residents' messages.`);
+    super(`Parley cannot use its database ${file}: ${reason} (${code}). It has stopped rather than lose residents' messages.`);
     this.name = 'DatabaseUnavailableError';
   }
 }
@@ -138,8 +143,7 @@ export class PostgresBackend implements Backend {
     this.pool.on('error', (err) => log.error(`[database] an idle PostgreSQL connection failed: ${err.message}`));
     this.sql = new PostgresSql(this.pool);
     this.broadcast = new PostgresBroadcast(url, this.pool, log);
-    const where = new URL(url);
-    this.label = `PostgreSQL ${where.hostname}${where.port ? `:${where.port}` : ''}${where.pathname}`;
+    this.label = postgresLabel(url);
   }
 
   async exclusively(job: string, work: () => Promise<void>): Promise<boolean> {
@@ -168,6 +172,12 @@ export class PostgresBackend implements Backend {
     await this.broadcast.close();
     await this.pool.end();
   }
+}
+
+/** 'PostgreSQL host:port/db': where, for logs and errors, never the password. */
+export function postgresLabel(url: string): string {
+  const where = new URL(url);
+  return `PostgreSQL ${where.hostname}${where.port ? `:${where.port}` : ''}${where.pathname}`;
 }
 
 /** PostgreSQL when `DATABASE_URL` is set, else the SQLite file. */

@@ -4,7 +4,10 @@ import { TRANSCRIPTS_SCHEMA } from '../../handoff/transcriptStore';
 import { BIN_SCHEMA } from '../../knowledge/bins/store';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { AGENTS_SCHEMA } from '../../handoff/agents';
+import { LEFT_MESSAGES_SCHEMA } from '../../handoff/leftMessages';
+import { LIVE_MESSAGES_SCHEMA } from '../../handoff/liveMessages';
 import { PRESENCE_SCHEMA } from '../../handoff/presence';
+import { ESCALATIONS_SCHEMA } from '../../handoff/queue';
 import { SESSIONS_SCHEMA } from '../../handoff/sessions';
 import { DIRECTLINE_SCHEMA } from '../directline/store';
 import { KNOWLEDGE_VERSIONS_SCHEMA } from '../knowledgeVersions';
@@ -19,6 +22,9 @@ export const SCHEMAS: readonly StoreSchema[] = [
   AGENTS_SCHEMA,
   SESSIONS_SCHEMA,
   PRESENCE_SCHEMA,
+  ESCALATIONS_SCHEMA,
+  LIVE_MESSAGES_SCHEMA,
+  LEFT_MESSAGES_SCHEMA,
   DIRECTLINE_SCHEMA,
   BOT_STATE_SCHEMA,
   TRANSCRIPTS_SCHEMA,

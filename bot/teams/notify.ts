@@ -71,17 +71,20 @@ export function notifyTeamsOfEscalations(deps: TeamsNotifierDeps): TeamsNotifier
   // Local: one card per escalation, however many instances hear about it.
   const unsubscribe = deps.events.subscribeLocal((event) => {
     if (event.type !== 'queued') return;
-    const escalation = deps.queue.get(event.escalationId);
-    if (!escalation) {
-      deps.log.error(`[teams notify] escalation ${event.escalationId}: not found in the queue, no card sent`);
-      return;
-    }
     // The desk publishes inside the resident's turn: the card must not hold that turn up or fail it.
-    const sending: Promise<void> = send(escalation)
-      .catch((err: unknown) => {
-        const why = describe(err);
-        deps.log.error(`[teams notify] escalation ${escalation.id} (${escalation.department}): card not delivered to the Teams channel: ${why}`);
+    const sending: Promise<void> = deps.queue
+      .get(event.escalationId)
+      .then(async (escalation) => {
+        if (!escalation) {
+          deps.log.error(`[teams notify] escalation ${event.escalationId}: not found in the queue, no card sent`);
+          return;
+        }
+        await send(escalation).catch((err: unknown) => {
+          const why = describe(err);
+          deps.log.error(`[teams notify] escalation ${escalation.id} (${escalation.department}): card not delivered to the Teams channel: ${why}`);
+        });
       })
+      .catch((err: unknown) => deps.log.error(`[teams notify] escalation ${event.escalationId}: reading it from the queue failed, no card sent: ${describe(err)}`))
       .finally(() => inFlight.delete(sending));
     inFlight.add(sending);
   });

@@ -31,7 +31,7 @@ describe('storage and knowledge faults at start', () => {
 
     const server = await launch(env(dataDir), process.getuid?.() === 0 ? { uid: NOBODY } : {});
     expect(await server.exited).toBe(1);
-    expect(server.output()).toMatch(new RegExp(`^Parley cannot write its database ${file}: the database file or its folder is read-only for this user`, 'm'));
+    expect(server.output()).toMatch(new RegExp(`^Parley cannot use its database ${file}: the database file or its folder is read-only for this user`, 'm'));
     expect(server.output()).not.toMatch(STACK_LINE);
 
     fs.chmodSync(dataDir, 0o755);
@@ -45,7 +45,7 @@ describe('storage and knowledge faults at start', () => {
     const dataDir = tempDir('parley-full-');
     const server = await launch(env(dataDir), { fileSizeLimitKb: 64 });
     expect(await server.exited).toBe(1);
-    expect(server.output()).toMatch(/^Parley cannot write its database .*parley\.sqlite: the disk could not be written \(it may be full, over a file size limit, or failing\) \(SQLITE_IOERR/m);
+    expect(server.output()).toMatch(/^Parley cannot use its database .*parley\.sqlite: the disk could not be written \(it may be full, over a file size limit, or failing\) \(SQLITE_IOERR/m);
     expect(server.output()).not.toMatch(STACK_LINE);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
-import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { startApp, testConfig, withSql } from '../app';
 import { residentMessage } from '../bot/residentClient';
 import { call, login } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -25,14 +25,14 @@ describe('console API over real HTTP', () => {
       await agents.add({ name: 'Bob', departments: ['waste'], password: 'bob-password-1' }, clock);
       await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
     });
-    ids = withDatabase(config, (db) => {
-      const queue = new SqliteEscalationQueue(db);
+    ids = await withSql(config, async (sql) => {
+      const queue = new SqlEscalationQueue(sql);
       // Notices to these residents land in the stand-in channel (a closed port would make botbuilder retry for seconds).
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: `resident-${id}` } });
       return {
-        waste: queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock).escalation.id,
-        housing: queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock).escalation.id,
-        chat: queue.enqueue(
+        waste: (await queue.enqueue({ conversationId: 'c-waste', reference: reference('c-waste'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, clock)).escalation.id,
+        housing: (await queue.enqueue({ conversationId: 'c-housing', reference: reference('c-housing'), department: 'housing', priority: 'high', reason: 'urgent' }, clock)).escalation.id,
+        chat: (await queue.enqueue(
           {
             conversationId: 'c-chat',
             reference: { channelId: 'test', conversation: { id: 'c-chat' }, serviceUrl: channelUrl, bot: { id: 'parley' }, user: { id: 'resident' } },
@@ -41,7 +41,7 @@ describe('console API over real HTTP', () => {
             reason: 'asked',
           },
           clock,
-        ).escalation.id,
+        )).escalation.id,
       };
     });
     ({ app, url } = await startApp(config, { now: () => clock }));

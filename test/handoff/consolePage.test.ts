@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import type { GapReport } from '../../knowledge/gaps/report';
 import { SqlGapStore } from '../../knowledge/gaps/store';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -47,14 +47,14 @@ describe('the console page in a real browser', () => {
       // For the knowledge gaps: a supervisor.
       await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, CLOCK);
     });
-    withDatabase(config, (db) => {
-      const queue = new SqliteEscalationQueue(db);
+    await withSql(config, async (sql) => {
+      const queue = new SqlEscalationQueue(sql);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl, bot: { id: 'parley' }, user: { id: 'resident' } });
-      wasteChat = queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK).escalation.id;
+      wasteChat = (await queue.enqueue({ conversationId: 'c-web', reference: reference('c-web'), department: 'waste', priority: 'normal', reason: 'asked', summary: 'Missed bin' }, CLOCK)).escalation.id;
       // A message left last night, through the same stores the bot uses.
-      const left = queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
+      const left = await queue.leaveMessage({ conversationId: 'c-left', reference: reference('c-left'), department: 'waste', priority: 'normal', reason: 'closed' }, new Date('2026-11-22T21:00:00Z'));
       leftMessage = left.id;
-      new SqliteLeftMessageStore(db).add(
+      await new SqlLeftMessageStore(sql).add(
         {
           escalationId: left.id,
           question: `My green bin was missed again ${SCRIPT}`,

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-import { openDatabase } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
 import {
   DeliveryWorker,
   deliveryState,
@@ -10,10 +11,12 @@ import {
   type DeliverySettings,
   type LeftMessageFacts,
 } from '../../handoff/delivery';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { forEachBackend } from '../db/backends';
 import { startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
+import { secondInstance } from './instances';
 import { startSmtpStandIn } from './smtpStandIn';
 
 /** Wednesday 25 November 2026, 7pm in London: Waste and Recycling is closed. */
@@ -40,17 +43,18 @@ const facts = (escalationId: number): LeftMessageFacts => ({
 });
 
 /** A left message in a real SQLite store, with the deliveries the settings plan. */
-function setup(settings: DeliverySettings, file = ':memory:') {
-  const db = openDatabase(file);
-  const queue = new SqliteEscalationQueue(db);
-  const store = new SqliteLeftMessageStore(db);
-  const leave = () => {
-    const e = queue.leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, now);
+async function setup(settings: DeliverySettings, file = ':memory:') {
+  const backend = new SqliteBackend(openDatabase(file));
+  await migrateAll(backend.sql);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const store = new SqlLeftMessageStore(backend.sql);
+  const leave = async () => {
+    const e = await queue.leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, now);
     const f = facts(e.id);
-    store.add({ escalationId: e.id, question: f.question, contact: f.contact, replyBy: f.replyBy!, deliveries: plannedDeliveries(settings, f) }, now);
+    await store.add({ escalationId: e.id, question: f.question, contact: f.contact, replyBy: f.replyBy!, deliveries: plannedDeliveries(settings, f) }, now);
     return e.id;
   };
-  return { db, store, leave, deliveriesOf: (id: number) => store.deliveries([id]).get(id)! };
+  return { backend, store, leave, deliveriesOf: async (id: number) => (await store.deliveries([id])).get(id)! };
 }
 
 function recordingLog() {
@@ -202,8 +206,8 @@ describe('retryDelayMs and deliveryState', () => {
 describe('DeliveryWorker', () => {
   it('emails the department through a real SMTP server, once', async () => {
     const smtp = await startSmtpStandIn();
-    const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', smtp: { from: 'Parley <parley@testshire.example>' } });
-    const id = leave();
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', smtp: { from: 'Parley <parley@testshire.example>' } });
+    const id = await leave();
     const worker = new DeliveryWorker({ store, smtpUrl: smtp.url, log: recordingLog().log, now: () => now });
     try {
       expect(await worker.runDue(now)).toEqual({ delivered: 1, failed: 0 });
@@ -225,18 +229,18 @@ describe('DeliveryWorker', () => {
     expect(body).toContain(QUESTION);
     expect(body).toContain('Email: pat.resident@example.com');
     expect(body).toContain(`/console#message-${id}`);
-    expect(deliveriesOf(id)).toEqual([expect.objectContaining({ channel: 'email', attempts: 1, deliveredAt: now.toISOString() })]);
+    expect(await deliveriesOf(id)).toEqual([expect.objectContaining({ channel: 'email', attempts: 1, deliveredAt: now.toISOString() })]);
   });
 
   it('retries an email the SMTP server refused, 30 s later, and logs the refusal without the resident’s details', async () => {
     const smtp = await startSmtpStandIn({ rejectFirst: true });
-    const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', smtp: { from: 'parley@testshire.example' } });
-    const id = leave();
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', smtp: { from: 'parley@testshire.example' } });
+    const id = await leave();
     const { lines, log } = recordingLog();
     const worker = new DeliveryWorker({ store, smtpUrl: smtp.url, log, now: () => now });
     try {
       expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 1 });
-      expect(deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 1, nextAttemptAt: at(30).toISOString(), lastError: expect.stringContaining('452') })]);
+      expect(await deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 1, nextAttemptAt: at(30).toISOString(), lastError: expect.stringContaining('452') })]);
       expect(await worker.runDue(at(29))).toEqual({ delivered: 0, failed: 0 });
       expect(await worker.runDue(at(30))).toEqual({ delivered: 1, failed: 0 });
     } finally {
@@ -250,13 +254,13 @@ describe('DeliveryWorker', () => {
 
   it('posts to the webhook, retries a 500 with back-off from the clock given, and signs every attempt the same way', async () => {
     const hook = await startWebhook([500, 200]);
-    const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
-    const id = leave();
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
+    const id = await leave();
     const { lines, log } = recordingLog();
     const worker = new DeliveryWorker({ store, webhook: { url: hook.url, secret: SECRET }, log, now: () => now });
     try {
       expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 1 });
-      expect(deliveriesOf(id)).toEqual([
+      expect(await deliveriesOf(id)).toEqual([
         expect.objectContaining({ channel: 'webhook', attempts: 1, nextAttemptAt: at(30).toISOString(), lastError: 'HTTP 500' }),
       ]);
       expect(await worker.runDue(at(29))).toEqual({ delivered: 0, failed: 0 });
@@ -276,14 +280,14 @@ describe('DeliveryWorker', () => {
       expect(JSON.parse(body)).toEqual(expect.objectContaining({ escalationId: id, question: QUESTION, contact: CONTACT }));
     }
     expect(hook.received[1]!.body).toBe(hook.received[0]!.body);
-    expect(deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 2, deliveredAt: at(30).toISOString(), lastError: 'HTTP 500' })]);
+    expect(await deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 2, deliveredAt: at(30).toISOString(), lastError: 'HTTP 500' })]);
     expect(lines).toEqual([`[delivery] left message ${id} by webhook: attempt 1 failed: HTTP 500; next attempt at ${at(30).toISOString()}`]);
   });
 
   it('sends no signature header when no secret is set', async () => {
     const hook = await startWebhook([204]);
-    const { store, leave } = setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
-    leave();
+    const { store, leave } = await setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
+    await leave();
     const worker = new DeliveryWorker({ store, webhook: { url: hook.url }, log: recordingLog().log, now: () => now });
     try {
       expect(await worker.runDue(now)).toEqual({ delivered: 1, failed: 0 });
@@ -304,8 +308,8 @@ describe('DeliveryWorker', () => {
     [503, false],
   ])('counts a webhook answer of %i as delivered: %p', async (status, ok) => {
     const hook = await startWebhook([status]);
-    const { store, leave } = setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
-    leave();
+    const { store, leave } = await setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
+    await leave();
     const worker = new DeliveryWorker({ store, webhook: { url: hook.url }, log: recordingLog().log, now: () => now });
     try {
       expect(await worker.runDue(now)).toEqual(ok ? { delivered: 1, failed: 0 } : { delivered: 0, failed: 1 });
@@ -320,15 +324,15 @@ describe('DeliveryWorker', () => {
     const down = await startWebhook([]);
     await down.close();
     const file = tempDbFile();
-    const first = setup({ timeZone: 'Europe/London', webhookUrl: down.url }, file);
-    const id = first.leave();
+    const first = await setup({ timeZone: 'Europe/London', webhookUrl: down.url }, file);
+    const id = await first.leave();
     const { lines, log } = recordingLog();
     const worker = new DeliveryWorker({ store: first.store, webhook: { url: down.url, secret: SECRET }, log, now: () => now });
     let clock = now;
     const waits: number[] = [];
     for (let attempt = 1; attempt <= 6; attempt++) {
       expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 1 });
-      const [row] = first.deliveriesOf(id);
+      const [row] = await first.deliveriesOf(id);
       const next = new Date(row!.nextAttemptAt);
       waits.push((next.getTime() - clock.getTime()) / 1000);
       expect(deliveryState(row!)).toBe(attempt < 5 ? 'pending' : 'failing');
@@ -339,14 +343,13 @@ describe('DeliveryWorker', () => {
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(new RegExp(`^\\[delivery\\] left message ${id} by webhook: attempt 1 failed: fetch failed \\(ECONNREFUSED\\)`));
     expect(lines.join('\n')).not.toMatch(/pat\.resident|green bin|BK3/);
-    first.db.close();
+    await first.backend.close();
 
     // Parley restarts (and the CRM is back): the row is still there, due, with the same body.
     const hook = await startWebhook([200]);
-    const db = openDatabase(file);
-    new SqliteEscalationQueue(db);
-    const store = new SqliteLeftMessageStore(db);
-    expect(store.due(clock).map((d) => [d.escalationId, d.attempts])).toEqual([[id, 6]]);
+    const backend = new SqliteBackend(openDatabase(file));
+    const store = new SqlLeftMessageStore(backend.sql);
+    expect((await store.due(clock)).map((d) => [d.escalationId, d.attempts])).toEqual([[id, 6]]);
     const restarted = new DeliveryWorker({ store, webhook: { url: hook.url, secret: SECRET }, log, now: () => clock });
     try {
       expect(await restarted.runDue(clock)).toEqual({ delivered: 1, failed: 0 });
@@ -355,18 +358,18 @@ describe('DeliveryWorker', () => {
       await hook.close();
     }
     expect(JSON.parse(hook.received[0]!.body)).toEqual(expect.objectContaining({ escalationId: id, question: QUESTION, leftAt: now.toISOString() }));
-    expect(store.deliveries([id]).get(id)).toEqual([expect.objectContaining({ attempts: 7, deliveredAt: clock.toISOString() })]);
-    db.close();
+    expect((await store.deliveries([id])).get(id)).toEqual([expect.objectContaining({ attempts: 7, deliveredAt: clock.toISOString() })]);
+    await backend.close();
   });
 
   it('keeps a row for a channel that is no longer set up, failing, rather than dropping it', async () => {
-    const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', smtp: { from: 'p@t.example' }, webhookUrl: 'http://crm.example/hook' });
-    const id = leave();
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', smtp: { from: 'p@t.example' }, webhookUrl: 'http://crm.example/hook' });
+    const id = await leave();
     const { lines, log } = recordingLog();
     const worker = new DeliveryWorker({ store, log, now: () => now });
     expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 2 });
     await worker.stop();
-    expect(deliveriesOf(id).map((d) => d.lastError)).toEqual(['no SMTP server is set (PARLEY_SMTP_URL)', 'no webhook URL is set (PARLEY_MESSAGE_WEBHOOK_URL)']);
+    expect((await deliveriesOf(id)).map((d) => d.lastError)).toEqual(['no SMTP server is set (PARLEY_SMTP_URL)', 'no webhook URL is set (PARLEY_MESSAGE_WEBHOOK_URL)']);
     expect(lines).toHaveLength(2);
   });
 
@@ -381,8 +384,8 @@ describe('DeliveryWorker', () => {
       return { status: 200 };
     });
     const url = `${server.origin}/`;
-    const { store, leave, deliveriesOf } = setup({ timeZone: 'Europe/London', webhookUrl: url });
-    const id = leave();
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', webhookUrl: url });
+    const id = await leave();
     const worker = new DeliveryWorker({ store, webhook: { url }, log: recordingLog().log, now: () => now });
     worker.start(60_000);
     await requestArrived;
@@ -391,10 +394,42 @@ describe('DeliveryWorker', () => {
     const stopping = worker.stop().then(() => (stopped = true));
     await new Promise((resolve) => setImmediate(resolve));
     expect(stopped).toBe(false);
-    expect(deliveriesOf(id)[0]).not.toHaveProperty('deliveredAt');
+    expect((await deliveriesOf(id))[0]).not.toHaveProperty('deliveredAt');
     release();
     await stopping;
-    expect(deliveriesOf(id)[0]).toEqual(expect.objectContaining({ deliveredAt: now.toISOString() }));
+    expect((await deliveriesOf(id))[0]).toEqual(expect.objectContaining({ deliveredAt: now.toISOString() }));
     await server.close();
+  });
+});
+
+forEachBackend('DeliveryWorker on two instances', (fresh) => {
+  it('posts each left message once when both instances’ workers run at the same moment', async () => {
+    const backend = await fresh();
+    await migrateAll(backend.sql);
+    const other = await secondInstance(backend);
+    const hook = await startWebhook([]);
+    try {
+      const queue = new SqlEscalationQueue(backend.sql);
+      const store = new SqlLeftMessageStore(backend.sql);
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const e = await queue.leaveMessage({ conversationId: `c${i}`, reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, now);
+        await store.add({ escalationId: e.id, question: QUESTION, contact: CONTACT, deliveries: [{ channel: 'webhook', payload: { escalationId: e.id } }] }, now);
+        ids.push(e.id);
+      }
+      const { log, lines } = recordingLog();
+      const workers = [store, new SqlLeftMessageStore(other.sql)].map((s) => new DeliveryWorker({ store: s, webhook: { url: hook.url }, log, now: () => now }));
+      const runs = await Promise.all(workers.map((w) => w.runDue(now)));
+      await Promise.all(workers.map((w) => w.stop()));
+      expect(lines).toEqual([]);
+      expect(runs.reduce((n, r) => n + r.delivered, 0)).toBe(10);
+      const posted = hook.received.map((r) => (JSON.parse(r.body) as { escalationId: number }).escalationId);
+      expect([...posted].sort((a, b) => a - b)).toEqual(ids);
+      const deliveries = await store.deliveries(ids);
+      expect(ids.map((id) => deliveries.get(id)![0]!.attempts)).toEqual(Array(10).fill(1));
+    } finally {
+      await hook.close();
+      await other.close();
+    }
   });
 });

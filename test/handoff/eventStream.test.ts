@@ -1,13 +1,13 @@
 import restify from 'restify';
-import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
+import { openDatabase, SqliteBackend } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
 import { mountConsoleApi, type ConsoleApi } from '../../handoff/consoleApi';
 import { InProcessDeskEvents, type DeskEvents } from '../../handoff/events';
-import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
+import { SqlLiveMessageStore } from '../../handoff/liveMessages';
 import { DutyRoster, SqlPresenceStore } from '../../handoff/presence';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqlSessionStore } from '../../handoff/sessions';
 import { silentLog, startApp, testConfig, withSql } from '../app';
 import { repliesTo, residentMessage } from '../bot/residentClient';
@@ -87,7 +87,7 @@ describe('GET /api/console/events through the whole app', () => {
 
 describe('the event stream’s heartbeat and session', () => {
   const clock = { now: new Date('2026-11-25T10:00:00Z') };
-  let db: Db;
+  let backend: SqliteBackend;
   let api: ConsoleApi;
   let server: LocalServer;
   let url: string;
@@ -98,8 +98,8 @@ describe('the event stream’s heartbeat and session', () => {
   let listening = 0;
 
   beforeAll(async () => {
-    db = openDatabase(':memory:');
-    const sql = new SqliteBackend(db).sql;
+    backend = new SqliteBackend(openDatabase(':memory:'));
+    const sql = backend.sql;
     await migrateAll(sql);
     const agents = new SqlAgentStore(sql);
     await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock.now);
@@ -124,8 +124,8 @@ describe('the event stream’s heartbeat and session', () => {
     api = mountConsoleApi(restifyServer, {
       agents,
       sessions,
-      queue: new SqliteEscalationQueue(db),
-      messages: new SqliteLiveMessageStore(db),
+      queue: new SqlEscalationQueue(sql),
+      messages: new SqlLiveMessageStore(sql),
       sendToResident: () => Promise.reject(new Error('no resident in this test')),
       waitMinutes: async () => 0,
       transcript: async () => [],
@@ -148,7 +148,7 @@ describe('the event stream’s heartbeat and session', () => {
   afterAll(async () => {
     api.close();
     await server.close();
-    db.close();
+    await backend.close();
   });
 
   it('sends heartbeats that keep the session alive, marks the agent connected, and lets go on close', async () => {

@@ -2,9 +2,9 @@ import type { Activity } from 'botbuilder';
 import type { Config } from '../../bot/config';
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { startApp, testConfig, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login, type SignedIn } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
@@ -58,16 +58,16 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect(left).toMatch(/^Thank you\. Your message has gone to Customer Services\. Your reference is M\d+\. They will reply by Thursday 26 November at 9:30am, by email to j\*\*\*@example\.org\.$/);
 
     // Stored for the department, never in the live queue: question redacted but for the postcode, contact as given.
-    withDatabase(config, (db) => {
-      const [message] = new SqliteEscalationQueue(db).messages(['customer-services']);
+    await withSql(config, async (sql) => {
+      const [message] = await new SqlEscalationQueue(sql).messages(['customer-services']);
       expect(message).toMatchObject({ conversationId: 'flow-0', status: 'message', reason: 'nobody-on-duty', summary: 'Asked for a person (asked)' });
       expect(`M${message!.id}`).toBe(/reference is (M\d+)/.exec(left)![1]);
-      expect(new SqliteLeftMessageStore(db).get(message!.id)).toMatchObject({
+      expect(await new SqlLeftMessageStore(sql).get(message!.id)).toMatchObject({
         question: 'My bin at BK3 4TN was missed. Card [card] was charged twice.',
         contact: { kind: 'email', value: 'jo.bloggs@example.org' },
         replyBy: '2026-11-26T09:30:00.000Z',
       });
-      expect(new SqliteEscalationQueue(db).waiting()).toEqual([]);
+      expect(await new SqlEscalationQueue(sql).waiting()).toEqual([]);
     });
     // The conversation is the bot's again.
     expect((await resident('how do I pay my council tax', 'flow-0'))[0]).toMatch(/^You can pay your Council Tax online/);
@@ -125,7 +125,7 @@ describe('a resident reaches a person and back, over real HTTP', () => {
     expect((closing as { suggestedActions: { actions: { value: string }[] } }).suggestedActions.actions.map((a) => a.value)).toEqual(['1 - Very poor', '2 - Poor', '3 - OK', '4 - Good', '5 - Very good']);
     // A rating just after the close is stored against the chat, once.
     expect(await resident('4 - Good')).toEqual(['Thank you for your rating. It helps us improve. Is there anything else I can help with?']);
-    expect(withDatabase(config, (db) => new SqliteEscalationQueue(db).get(id))).toMatchObject({ status: 'closed', rating: 4 });
+    expect(await withSql(config, (sql) => new SqlEscalationQueue(sql).get(id))).toMatchObject({ status: 'closed', rating: 4 });
     expect((await resident('how do I pay my council tax'))[0]).toMatch(/^You can pay your Council Tax online/);
   });
 

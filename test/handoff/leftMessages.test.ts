@@ -1,17 +1,20 @@
-import { openDatabase } from '../../bot/db';
-import { SqliteLeftMessageStore, type NewLeftMessage } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { openDatabase, SqliteBackend, type Backend } from '../../bot/db';
+import { migrateAll } from '../../bot/db/schemas';
+import { SqlLeftMessageStore, type NewLeftMessage } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { forEachBackend } from '../db/backends';
 import { tempDbFile } from '../tempDb';
+import { secondInstance } from './instances';
 
 const now = new Date('2026-11-25T19:00:00Z');
 const later = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
 
-function setup(file = ':memory:') {
-  const db = openDatabase(file);
-  const queue = new SqliteEscalationQueue(db);
-  const store = new SqliteLeftMessageStore(db);
-  const leave = (overrides: Partial<NewLeftMessage> = {}, at = now) => {
-    const e = queue.leaveMessage({ conversationId: `c-${Math.random()}`, reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, at);
+async function setup(backend: Backend) {
+  await migrateAll(backend.sql);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const store = new SqlLeftMessageStore(backend.sql);
+  const leave = async (overrides: Partial<NewLeftMessage> = {}, at = now) => {
+    const e = await queue.leaveMessage({ conversationId: `c-${Math.random()}`, reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, at);
     return store.add(
       {
         escalationId: e.id,
@@ -27,21 +30,21 @@ function setup(file = ':memory:') {
       at,
     );
   };
-  return { db, queue, store, leave };
+  return { backend, queue, store, leave };
 }
 
-describe('SqliteLeftMessageStore', () => {
-  it('stores a message with its contact as given and one outbox row per channel, due at once', () => {
-    const { store, leave } = setup();
-    const m = leave();
-    expect(store.get(m.escalationId)).toEqual({
+forEachBackend('SqlLeftMessageStore', (fresh) => {
+  it('stores a message with its contact as given and one outbox row per channel, due at once', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave();
+    expect(await store.get(m.escalationId)).toEqual({
       escalationId: m.escalationId,
       question: 'My bin was not emptied on Tuesday',
       contact: { kind: 'email', value: 'resident@example.com' },
       leftAt: now.toISOString(),
       replyBy: '2026-11-26T16:30:00.000Z',
     });
-    const deliveries = store.deliveries([m.escalationId]).get(m.escalationId)!;
+    const deliveries = (await store.deliveries([m.escalationId])).get(m.escalationId)!;
     expect(deliveries.map((d) => [d.channel, d.attempts, d.nextAttemptAt, d.deliveredAt])).toEqual([
       ['email', 0, now.toISOString(), undefined],
       ['webhook', 0, now.toISOString(), undefined],
@@ -49,84 +52,86 @@ describe('SqliteLeftMessageStore', () => {
     expect(deliveries[0]!.payload).toEqual({ to: 'waste@testshire.example', subject: 'Message from a resident' });
   });
 
-  it('leaves out reply-by when there is none (no opening in sight)', () => {
-    const { leave } = setup();
-    expect(leave({ replyBy: undefined, contact: { kind: 'phone', value: '07700 900123' } })).not.toHaveProperty('replyBy');
+  it('leaves out reply-by when there is none (no opening in sight)', async () => {
+    const { leave } = await setup(await fresh());
+    expect(await leave({ replyBy: undefined, contact: { kind: 'phone', value: '07700 900123' } })).not.toHaveProperty('replyBy');
   });
 
-  it('stores a message whole or not at all: a bad outbox row undoes the message', () => {
-    const { store, leave } = setup();
-    expect(() =>
+  it('stores a message whole or not at all: a bad outbox row undoes the message', async () => {
+    const { store, leave } = await setup(await fresh());
+    // SQLite says "UNIQUE constraint failed"; PostgreSQL "duplicate key value violates unique constraint".
+    // Matched by message: better-sqlite3's errors can come from another realm under jest.
+    await expect(
       leave({
         deliveries: [
           { channel: 'email', payload: {} },
           { channel: 'email', payload: {} },
         ],
       }),
-    ).toThrow(/UNIQUE/);
-    expect(store.list()).toEqual([]);
-    expect(store.due(later(1))).toEqual([]);
+    ).rejects.toMatchObject({ message: expect.stringMatching(/unique/i) });
+    expect(await store.list()).toEqual([]);
+    expect(await store.due(later(1))).toEqual([]);
   });
 
-  it('lists open, answered or all messages, oldest first', () => {
-    const { store, leave } = setup();
-    const second = leave({}, later(5));
-    const first = leave({}, now);
-    const third = leave({}, later(10));
-    expect(store.answer(second.escalationId, '3', 'Emailed them a new collection date', later(60)).kind).toBe('answered');
-    expect(store.list('open').map((m) => m.escalationId)).toEqual([first.escalationId, third.escalationId]);
-    expect(store.list('answered').map((m) => m.escalationId)).toEqual([second.escalationId]);
-    expect(store.list().map((m) => m.escalationId)).toEqual([first.escalationId, second.escalationId, third.escalationId]);
+  it('lists open, answered or all messages, oldest first', async () => {
+    const { store, leave } = await setup(await fresh());
+    const second = await leave({}, later(5));
+    const first = await leave({}, now);
+    const third = await leave({}, later(10));
+    expect((await store.answer(second.escalationId, '3', 'Emailed them a new collection date', later(60))).kind).toBe('answered');
+    expect((await store.list('open')).map((m) => m.escalationId)).toEqual([first.escalationId, third.escalationId]);
+    expect((await store.list('answered')).map((m) => m.escalationId)).toEqual([second.escalationId]);
+    expect((await store.list()).map((m) => m.escalationId)).toEqual([first.escalationId, second.escalationId, third.escalationId]);
   });
 
-  it('records a reply once; a second is refused and the first kept', () => {
-    const { store, leave } = setup();
-    const m = leave();
-    const first = store.answer(m.escalationId, '3', 'Called back, collection booked', later(30));
+  it('records a reply once; a second is refused and the first kept', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave();
+    const first = await store.answer(m.escalationId, '3', 'Called back, collection booked', later(30));
     expect(first).toEqual({
       kind: 'answered',
       message: expect.objectContaining({ answer: { text: 'Called back, collection booked', agentId: '3', at: later(30).toISOString() } }),
     });
-    const second = store.answer(m.escalationId, '4', 'Something else', later(40));
+    const second = await store.answer(m.escalationId, '4', 'Something else', later(40));
     expect(second.kind).toBe('already-answered');
-    expect(store.get(m.escalationId)?.answer?.agentId).toBe('3');
-    expect(store.answer(9999, '3', 'x', later(40))).toEqual({ kind: 'not-found' });
+    expect((await store.get(m.escalationId))?.answer?.agentId).toBe('3');
+    expect(await store.answer(9999, '3', 'x', later(40))).toEqual({ kind: 'not-found' });
   });
 
-  it('hands out due rows soonest first, and reschedules or retires them as they fail or succeed', () => {
-    const { store, leave } = setup();
-    const a = leave({}, now);
-    const [email, webhook] = store.deliveries([a.escalationId]).get(a.escalationId)!;
-    expect(store.due(now).map((d) => d.id)).toEqual([email!.id, webhook!.id]);
+  it('hands out due rows soonest first, and reschedules or retires them as they fail or succeed', async () => {
+    const { store, leave } = await setup(await fresh());
+    const a = await leave({}, now);
+    const [email, webhook] = (await store.deliveries([a.escalationId])).get(a.escalationId)!;
+    expect((await store.due(now)).map((d) => d.id)).toEqual([email!.id, webhook!.id]);
 
-    store.markFailed(email!.id, 'HTTP 500', later(1));
-    store.markDelivered(webhook!.id, now);
-    expect(store.due(now)).toEqual([]);
-    const failed = store.due(later(1));
+    await store.markFailed(email!.id, 'HTTP 500', later(1));
+    await store.markDelivered(webhook!.id, now);
+    expect(await store.due(now)).toEqual([]);
+    const failed = await store.due(later(1));
     expect(failed).toEqual([expect.objectContaining({ id: email!.id, attempts: 1, lastError: 'HTTP 500', nextAttemptAt: later(1).toISOString() })]);
 
-    store.markDelivered(email!.id, later(1));
-    expect(store.due(later(600))).toEqual([]);
-    expect(store.deliveries([a.escalationId]).get(a.escalationId)!.map((d) => [d.attempts, d.deliveredAt])).toEqual([
+    await store.markDelivered(email!.id, later(1));
+    expect(await store.due(later(600))).toEqual([]);
+    expect((await store.deliveries([a.escalationId])).get(a.escalationId)!.map((d) => [d.attempts, d.deliveredAt])).toEqual([
       [2, later(1).toISOString()],
       [1, now.toISOString()],
     ]);
   });
 
-  it('does not touch a delivered row again (a late failure report from a duplicate run is ignored)', () => {
-    const { store, leave } = setup();
-    const m = leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
-    const [d] = store.due(now);
-    store.markDelivered(d!.id, now);
-    store.markFailed(d!.id, 'HTTP 502', later(1));
-    expect(store.deliveries([m.escalationId]).get(m.escalationId)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: now.toISOString() })]);
-    expect(store.deliveries([m.escalationId]).get(m.escalationId)![0]).not.toHaveProperty('lastError');
+  it('does not touch a delivered row again (a late failure report from a duplicate run is ignored)', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
+    const [d] = await store.due(now);
+    await store.markDelivered(d!.id, now);
+    await store.markFailed(d!.id, 'HTTP 502', later(1));
+    expect((await store.deliveries([m.escalationId])).get(m.escalationId)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: now.toISOString() })]);
+    expect((await store.deliveries([m.escalationId])).get(m.escalationId)![0]).not.toHaveProperty('lastError');
   });
 
-  it('gives every id asked about an entry, empty when it has no deliveries', () => {
-    const { store, leave } = setup();
-    const m = leave({ deliveries: [] });
-    expect(store.deliveries([m.escalationId, 4242])).toEqual(
+  it('gives every id asked about an entry, empty when it has no deliveries', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave({ deliveries: [] });
+    expect(await store.deliveries([m.escalationId, 4242])).toEqual(
       new Map([
         [m.escalationId, []],
         [4242, []],
@@ -134,33 +139,68 @@ describe('SqliteLeftMessageStore', () => {
     );
   });
 
-  it('rolls back everything done inside atomically() when the work throws', () => {
-    const { store, queue, leave } = setup();
-    const m = leave();
-    expect(() =>
-      store.atomically(() => {
-        store.answer(m.escalationId, '3', 'Replied', later(5));
-        queue.close(m.escalationId, 'message-answered', later(5));
+  it('rolls back everything done inside atomically() when the work throws', async () => {
+    const { store, queue, leave } = await setup(await fresh());
+    const m = await leave();
+    await expect(
+      store.atomically(async (tx) => {
+        await store.on(tx).answer(m.escalationId, '3', 'Replied', later(5));
+        await queue.on(tx).close(m.escalationId, 'message-answered', later(5));
         throw new Error('changed my mind');
       }),
-    ).toThrow('changed my mind');
-    expect(store.get(m.escalationId)).not.toHaveProperty('answer');
-    expect(queue.get(m.escalationId)?.status).toBe('message');
+    ).rejects.toThrow('changed my mind');
+    expect(await store.get(m.escalationId)).not.toHaveProperty('answer');
+    expect((await queue.get(m.escalationId))?.status).toBe('message');
   });
 
-  it('keeps messages and due deliveries across a restart (the SQLite file is closed and reopened)', () => {
-    const file = tempDbFile();
-    const before = setup(file);
-    const m = before.leave();
-    before.store.markFailed(before.store.due(now)[0]!.id, 'connect ECONNREFUSED', later(1));
-    before.db.close();
+  it('lets one sender claim a due row until the time it gives, and none claim a delivered one', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
+    const [d] = await store.due(now);
+    expect(await store.claim(d!.id, now, later(1))).toBe(true);
+    expect(await store.claim(d!.id, now, later(1))).toBe(false);
+    expect(await store.due(now)).toEqual([]);
+    // The claimant died mid-send: the row is due again when its claim runs out.
+    expect((await store.due(later(1))).map((x) => x.id)).toEqual([d!.id]);
+    expect(await store.claim(d!.id, later(1), later(2))).toBe(true);
+    await store.markDelivered(d!.id, later(1));
+    expect(await store.claim(d!.id, later(5), later(6))).toBe(false);
+    expect((await store.deliveries([m.escalationId])).get(m.escalationId)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: later(1).toISOString() })]);
+  });
 
-    const after = setup(file);
-    expect(after.store.get(m.escalationId)?.question).toBe('My bin was not emptied on Tuesday');
-    expect(after.store.due(later(1)).map((d) => [d.channel, d.attempts, d.lastError])).toEqual([
+  it('records one reply of two agents answering at once on two instances', async () => {
+    const backend = await fresh();
+    const { store, leave } = await setup(backend);
+    const other = await secondInstance(backend);
+    try {
+      const elsewhere = new SqlLeftMessageStore(other.sql);
+      for (let round = 0; round < 20; round++) {
+        const m = await leave();
+        const results = await Promise.all([store.answer(m.escalationId, '3', 'Ann replied', later(5)), elsewhere.answer(m.escalationId, '4', 'Bob replied', later(5))]);
+        expect(results.map((r) => r.kind).sort()).toEqual(['already-answered', 'answered']);
+        const winner = results[0]!.kind === 'answered' ? '3' : '4';
+        expect((await store.get(m.escalationId))?.answer?.agentId).toBe(winner);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('SqlLeftMessageStore on a SQLite file', () => {
+  it('keeps messages and due deliveries across a restart (the SQLite file is closed and reopened)', async () => {
+    const file = tempDbFile();
+    const before = await setup(new SqliteBackend(openDatabase(file)));
+    const m = await before.leave();
+    await before.store.markFailed((await before.store.due(now))[0]!.id, 'connect ECONNREFUSED', later(1));
+    await before.backend.close();
+
+    const after = await setup(new SqliteBackend(openDatabase(file)));
+    expect((await after.store.get(m.escalationId))?.question).toBe('My bin was not emptied on Tuesday');
+    expect((await after.store.due(later(1))).map((d) => [d.channel, d.attempts, d.lastError])).toEqual([
       ['webhook', 0, undefined],
       ['email', 1, 'connect ECONNREFUSED'],
     ]);
-    after.db.close();
+    await after.backend.close();
   });
 });

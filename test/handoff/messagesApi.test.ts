@@ -5,11 +5,11 @@ import { migrateAll } from '../../bot/db/schemas';
 import { createApp, type App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
 import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
-import { SqliteLeftMessageStore, type Contact } from '../../handoff/leftMessages';
+import { SqlLeftMessageStore, type Contact } from '../../handoff/leftMessages';
 import { mountMessagesApi } from '../../handoff/messagesApi';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqlSessionStore } from '../../handoff/sessions';
-import { silentLog, startApp, testConfig, withDatabase, withSql } from '../app';
+import { silentLog, startApp, testConfig, withSql } from '../app';
 import { messageTexts, repliesTo, residentMessage } from '../bot/residentClient';
 import { listenLocally, startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
@@ -25,30 +25,29 @@ const evening = (minutes: number) => new Date(Date.parse('2026-11-25T19:00:00Z')
 async function seed(file: string) {
   const backend = new SqliteBackend(openDatabase(file));
   await migrateAll(backend.sql);
-  const db = backend.db;
   const agents = new SqlAgentStore(backend.sql);
   await agents.add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
   await agents.add({ name: 'Hal', departments: ['housing'], password: 'hal-password-1' }, clock);
   await agents.add({ name: 'Sue', departments: ['council-tax'], role: 'supervisor', password: 'sue-password-1' }, clock);
-  const queue = new SqliteEscalationQueue(db);
-  const store = new SqliteLeftMessageStore(db);
-  const leave = (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
-    const e = queue.leaveMessage({ conversationId: `c-${question}`, reference: {}, department, priority: 'normal', reason: 'closed', summary: question }, at);
-    store.add({ escalationId: e.id, question, contact, replyBy: new Date('2026-11-26T16:30:00Z'), deliveries: channels.map((channel) => ({ channel, payload: {} })) }, at);
+  const queue = new SqlEscalationQueue(backend.sql);
+  const store = new SqlLeftMessageStore(backend.sql);
+  const leave = async (department: string, question: string, contact: Contact, at: Date, channels: ('email' | 'webhook')[] = []) => {
+    const e = await queue.leaveMessage({ conversationId: `c-${question}`, reference: {}, department, priority: 'normal', reason: 'closed', summary: question }, at);
+    await store.add({ escalationId: e.id, question, contact, replyBy: new Date('2026-11-26T16:30:00Z'), deliveries: channels.map((channel) => ({ channel, payload: {} })) }, at);
     return e.id;
   };
   const ids = {
-    bin: leave('waste', 'My bin was missed at BK3 4TN', { kind: 'email', value: 'pat@example.com' }, evening(0), ['email', 'webhook']),
-    housing: leave('housing', 'I have been told to leave my flat', { kind: 'phone', value: '07700 900123' }, evening(5)),
-    box: leave('waste', 'Can I have a new recycling box?', { kind: 'phone', value: '01632 960 444' }, evening(10), ['webhook']),
-    chat: queue.enqueue({ conversationId: 'c-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, evening(0)).escalation.id,
+    bin: await leave('waste', 'My bin was missed at BK3 4TN', { kind: 'email', value: 'pat@example.com' }, evening(0), ['email', 'webhook']),
+    housing: await leave('housing', 'I have been told to leave my flat', { kind: 'phone', value: '07700 900123' }, evening(5)),
+    box: await leave('waste', 'Can I have a new recycling box?', { kind: 'phone', value: '01632 960 444' }, evening(10), ['webhook']),
+    chat: (await queue.enqueue({ conversationId: 'c-chat', reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, evening(0))).escalation.id,
   };
   // Delivery history, all settled or scheduled after the clock, so the app's own worker leaves it alone.
-  const [email, webhook] = store.deliveries([ids.bin]).get(ids.bin)!;
-  store.markDelivered(email!.id, evening(0));
-  for (let i = 0; i < 5; i++) store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
-  const [boxHook] = store.deliveries([ids.box]).get(ids.box)!;
-  store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
+  const [email, webhook] = (await store.deliveries([ids.bin])).get(ids.bin)!;
+  await store.markDelivered(email!.id, evening(0));
+  for (let i = 0; i < 5; i++) await store.markFailed(webhook!.id, 'HTTP 503', new Date(clock.getTime() + 3600_000));
+  const [boxHook] = (await store.deliveries([ids.box])).get(ids.box)!;
+  await store.markFailed(boxHook!.id, 'fetch failed (ECONNREFUSED)', new Date(clock.getTime() + 3600_000));
   return { backend, agents, queue, store, ids };
 }
 
@@ -184,9 +183,9 @@ describe('the app delivers left messages on its own', () => {
     });
 
     const config = testConfig({ PARLEY_MESSAGE_WEBHOOK_URL: `${hook.origin}/crm`, PARLEY_MESSAGE_WEBHOOK_SECRET: 's3cret' });
-    const e = withDatabase(config, (db) => {
-      const left = new SqliteEscalationQueue(db).leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
-      new SqliteLeftMessageStore(db).add(
+    const e = await withSql(config, async (sql) => {
+      const left = await new SqlEscalationQueue(sql).leaveMessage({ conversationId: 'c1', reference: {}, department: 'waste', priority: 'normal', reason: 'overflow' }, evening(0));
+      await new SqlLeftMessageStore(sql).add(
         { escalationId: left.id, question: 'Bin missed', contact: { kind: 'email', value: 'pat@example.com' }, deliveries: [{ channel: 'webhook', payload: { escalationId: left.id } }] },
         evening(0),
       );
@@ -205,7 +204,7 @@ describe('the app delivers left messages on its own', () => {
       await app.close();
       await hook.close();
     }
-    const delivered = withDatabase(config, (db) => new SqliteLeftMessageStore(db).deliveries([e.id]).get(e.id));
+    const delivered = await withSql(config, async (sql) => (await new SqlLeftMessageStore(sql).deliveries([e.id])).get(e.id));
     expect(delivered).toEqual([expect.objectContaining({ deliveredAt: clock.toISOString(), attempts: 1 })]);
   });
 });
@@ -231,7 +230,7 @@ describe('answering a left message tells the live stream', () => {
       await listening.close();
     }
     expect(heard).toEqual([{ type: 'message-answered', escalationId: ids.bin, department: 'waste' }]);
-    expect(queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
+    expect(await queue.get(ids.bin)).toEqual(expect.objectContaining({ status: 'closed', closedBecause: 'message-answered', closedAt: clock.toISOString() }));
     await backend.close();
   });
 });

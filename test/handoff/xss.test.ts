@@ -1,9 +1,9 @@
 import type { BrowserContext } from 'playwright-core';
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
-import { startApp, testConfig, withDatabase, withSql } from '../app';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
+import { startApp, testConfig, withSql } from '../app';
 import { postToBot, residentMessage } from '../bot/residentClient';
 import { launchChromium } from '../chromium';
 import { call, login } from './consoleClient';
@@ -47,13 +47,13 @@ describe('resident-supplied text in a real browser', () => {
     channel = await startStandInChannel();
     const config = testConfig();
     await withSql(config, (sql) => new SqlAgentStore(sql).add({ name: 'Ann', departments: ['waste', 'customer-services'], password: 'ann-password-1' }, CLOCK));
-    withDatabase(config, (db) => {
-      const queue = new SqliteEscalationQueue(db);
+    await withSql(config, async (sql) => {
+      const queue = new SqlEscalationQueue(sql);
       const reference = (id: string) => ({ channelId: 'test', conversation: { id }, serviceUrl: channel.serviceUrl, bot: { id: 'parley' }, user: { id: `resident-${id}`, name: PAYLOADS[1] } });
-      chatId = queue.enqueue({ conversationId: 'c-xss', reference: reference('c-xss'), department: 'waste', priority: 'normal', reason: 'asked', summary: PAYLOADS.join(' ') }, CLOCK).escalation.id;
-      const left = queue.leaveMessage({ conversationId: 'c-left-xss', reference: reference('c-left-xss'), department: 'waste', priority: 'normal', reason: 'closed', summary: PAYLOADS[0] }, CLOCK);
+      chatId = (await queue.enqueue({ conversationId: 'c-xss', reference: reference('c-xss'), department: 'waste', priority: 'normal', reason: 'asked', summary: PAYLOADS.join(' ') }, CLOCK)).escalation.id;
+      const left = await queue.leaveMessage({ conversationId: 'c-left-xss', reference: reference('c-left-xss'), department: 'waste', priority: 'normal', reason: 'closed', summary: PAYLOADS[0] }, CLOCK);
       leftId = left.id;
-      new SqliteLeftMessageStore(db).add(
+      await new SqlLeftMessageStore(sql).add(
         { escalationId: left.id, question: PAYLOADS.join(' '), contact: { kind: 'email', value: 'x@example.com' }, replyBy: new Date('2026-11-24T10:00:00Z'), deliveries: [] },
         CLOCK,
       );

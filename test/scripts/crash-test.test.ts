@@ -4,9 +4,9 @@ import type { Activity } from 'botbuilder';
 import { openDatabase, SqliteBackend, type Db } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import { SqlAgentStore } from '../../handoff/agents';
-import { SqliteLeftMessageStore } from '../../handoff/leftMessages';
-import { SqliteLiveMessageStore } from '../../handoff/liveMessages';
-import { SqliteEscalationQueue } from '../../handoff/queue';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlLiveMessageStore } from '../../handoff/liveMessages';
+import { SqlEscalationQueue } from '../../handoff/queue';
 import { SqlSessionStore } from '../../handoff/sessions';
 import { SqlTranscriptStore } from '../../handoff/transcriptStore';
 import { Ledger } from '../../scripts/crash/ledger';
@@ -40,26 +40,28 @@ describe('npm run crash:test', () => {
 
 describe('the crash ledger check', () => {
   /** A database with one of each acknowledged write, made through the stores, and a ledger of them. */
-  async function seeded(): Promise<{ db: Db; ledger: Ledger; first: number; second: number; token: string }> {
-    const db = openDatabase(tempDbFile());
-    const sql = new SqliteBackend(db).sql;
+  async function seeded(): Promise<{ backend: SqliteBackend; db: Db; ledger: Ledger; first: number; second: number; token: string }> {
+    // Every store on the Sql layer, over one connection; the ledger check reads the same file through `db`.
+    const backend = new SqliteBackend(openDatabase(tempDbFile()));
+    const sql = backend.sql;
     await migrateAll(sql);
+    const db = backend.db;
     const agents = new SqlAgentStore(sql);
     await agents.add({ name: 'Ann Smith', departments: ['waste'], password: 'ann-password-1' }, at);
-    const queue = new SqliteEscalationQueue(db);
-    const live = new SqliteLiveMessageStore(db);
-    const left = new SqliteLeftMessageStore(db);
+    const queue = new SqlEscalationQueue(sql);
+    const live = new SqlLiveMessageStore(sql);
+    const left = new SqlLeftMessageStore(sql);
     const transcripts = new SqlTranscriptStore(sql, { now: () => at });
     const { token } = await new SqlSessionStore(sql, { idleMinutes: 60, maxHours: 8 }).create((await agents.get('Ann Smith'))!.id, at);
-    const escalation = (conversationId: string, minutes: number) => {
-      const r = queue.enqueue({ conversationId, reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, new Date(at.getTime() + minutes * 60_000));
+    const escalation = async (conversationId: string, minutes: number) => {
+      const r = await queue.enqueue({ conversationId, reference: {}, department: 'waste', priority: 'normal', reason: 'asked' }, new Date(at.getTime() + minutes * 60_000));
       return r.escalation.id;
     };
-    const first = escalation('c1', 0);
-    const second = escalation('c2', 1);
-    const messageId = queue.leaveMessage({ conversationId: 'c3', reference: {}, department: 'waste', priority: 'normal', reason: 'nobody-on-duty' }, at).id;
-    left.add({ escalationId: messageId, question: 'bin zqax missed', contact: { kind: 'email', value: 'a@example.org' }, deliveries: [] }, at);
-    live.add({ escalationId: first, author: 'agent', agentId: '1', text: 'hello zqbx' }, at);
+    const first = await escalation('c1', 0);
+    const second = await escalation('c2', 1);
+    const messageId = (await queue.leaveMessage({ conversationId: 'c3', reference: {}, department: 'waste', priority: 'normal', reason: 'nobody-on-duty' }, at)).id;
+    await left.add({ escalationId: messageId, question: 'bin zqax missed', contact: { kind: 'email', value: 'a@example.org' }, deliveries: [] }, at);
+    await live.add({ escalationId: first, author: 'agent', agentId: '1', text: 'hello zqbx' }, at);
     await transcripts.logActivity({ type: 'message', id: 'a1', text: 'hi', channelId: 'test', conversation: { id: 'c1' }, from: { id: 'r', role: 'user' }, recipient: { id: 'bot' } } as Activity);
 
     const ledger = new Ledger();
@@ -71,7 +73,7 @@ describe('the crash ledger check', () => {
     ledger.record({ kind: 'leftMessages', escalationId: messageId, token: 'zqax' });
     ledger.record({ kind: 'liveMessages', escalationId: first, author: 'agent', token: 'zqbx' });
     ledger.record({ kind: 'transcripts', conversationId: 'c1', activityId: 'a1' });
-    return { db, ledger, first, second, token };
+    return { backend, db, ledger, first, second, token };
   }
 
   it('finds nothing wrong when every acknowledged write is there once', async () => {
@@ -83,10 +85,10 @@ describe('the crash ledger check', () => {
   });
 
   it('counts a write that disappeared as lost, and a second copy as duplicated', async () => {
-    const { db, ledger, first } = await seeded();
+    const { backend, db, ledger, first } = await seeded();
     db.prepare('DELETE FROM transcript_activities').run();
     db.prepare('DELETE FROM sessions').run();
-    new SqliteLiveMessageStore(db).add({ escalationId: first, author: 'agent', agentId: '1', text: 'hello zqbx' }, at);
+    await new SqlLiveMessageStore(backend.sql).add({ escalationId: first, author: 'agent', agentId: '1', text: 'hello zqbx' }, at);
     const figures = ledger.check(db);
     expect(figures.lost).toMatchObject({ transcripts: 1, agentSessions: 1, liveMessages: 0 });
     expect(figures.duplicated).toMatchObject({ liveMessages: 1 });
@@ -96,8 +98,8 @@ describe('the crash ledger check', () => {
   });
 
   it('counts residents served out of the order they were told as lost places, and a pick-up undone as a lost change', async () => {
-    const { db, ledger, first, second } = await seeded();
-    new SqliteEscalationQueue(db).pickup(second, '1', at);
+    const { backend, db, ledger, first, second } = await seeded();
+    await new SqlEscalationQueue(backend.sql).pickup(second, '1', at);
     ledger.record({ kind: 'escalationChanges', escalationId: second, stage: 'active' });
     expect(ledger.check(db).problems).toEqual([]);
     db.prepare("UPDATE escalations SET status = 'waiting', agent_id = NULL, picked_up_at = NULL WHERE id = ?").run(second);

@@ -1,9 +1,10 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import { openDatabase, type Db } from '../../../bot/db';
+import { openDatabase, SqliteBackend } from '../../../bot/db';
+import { migrateAll } from '../../../bot/db/schemas';
 import type { AdaptiveCard } from '../../../bot/teams/cards';
 import { notifyTeamsOfEscalations, type TeamsNotifier } from '../../../bot/teams/notify';
 import { InProcessDeskEvents } from '../../../handoff/events';
-import { SqliteEscalationQueue, type NewEscalation } from '../../../handoff/queue';
+import { SqlEscalationQueue, type NewEscalation } from '../../../handoff/queue';
 import { startStandInChannel, type StandInChannel } from '../../handoff/standInChannel';
 import { startHttpServer, type LocalServer } from '../../localServer';
 import { tempDbFile } from '../../tempDb';
@@ -21,8 +22,8 @@ const DEPARTMENTS: Record<string, string> = { 'customer-services': 'Customer Ser
 type Posted = { type?: string; channelId?: string; conversation?: { id: string; tenantId?: string }; attachments?: { contentType: string; content: AdaptiveCard }[] };
 
 describe('notifyTeamsOfEscalations', () => {
-  let db: Db;
-  let queue: SqliteEscalationQueue;
+  let backend: SqliteBackend;
+  let queue: SqlEscalationQueue;
   let events: InProcessDeskEvents;
   let channel: StandInChannel;
   let errors: string[];
@@ -30,8 +31,9 @@ describe('notifyTeamsOfEscalations', () => {
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
 
   beforeEach(async () => {
-    db = openDatabase(tempDbFile());
-    queue = new SqliteEscalationQueue(db);
+    backend = new SqliteBackend(openDatabase(tempDbFile()));
+    await migrateAll(backend.sql);
+    queue = new SqlEscalationQueue(backend.sql);
     events = new InProcessDeskEvents();
     channel = await startStandInChannel();
     errors = [];
@@ -39,7 +41,7 @@ describe('notifyTeamsOfEscalations', () => {
   afterEach(async () => {
     await notifier?.close();
     await channel.close();
-    db.close();
+    await backend.close();
   });
 
   function start(serviceUrl = channel.serviceUrl) {
@@ -59,8 +61,8 @@ describe('notifyTeamsOfEscalations', () => {
   }
 
   /** What the desk does when a resident joins the queue. */
-  function residentQueues(e: Partial<NewEscalation> = {}) {
-    const result = queue.enqueue(
+  async function residentQueues(e: Partial<NewEscalation> = {}) {
+    const result = await queue.enqueue(
       { conversationId: `resident-${Math.random()}`, reference: {}, department: 'customer-services', priority: 'normal', reason: 'asked', summary: 'Asked for a person (asked)', ...e },
       NOW,
     );
@@ -75,7 +77,7 @@ describe('notifyTeamsOfEscalations', () => {
 
   it('posts one card per resident queued, to the configured channel', async () => {
     start();
-    const escalation = residentQueues();
+    const escalation = await residentQueues();
     await notifier!.close();
 
     expect(posted()).toHaveLength(1);
@@ -102,7 +104,7 @@ describe('notifyTeamsOfEscalations', () => {
 
   it('marks a high-priority escalation', async () => {
     start();
-    residentQueues({ department: 'housing', priority: 'high', reason: 'urgent', summary: 'Homeless or at risk of homelessness' });
+    await residentQueues({ department: 'housing', priority: 'high', reason: 'urgent', summary: 'Homeless or at risk of homelessness' });
     await notifier!.close();
     const card = posted()[0]!.body.attachments![0]!.content;
     expect(card.body[0]).toMatchObject({ text: 'High priority', color: 'Attention' });
@@ -119,14 +121,14 @@ describe('notifyTeamsOfEscalations', () => {
 
   it('never lets personal data in a summary reach the channel', async () => {
     start();
-    residentQueues({ summary: 'Call me on 07700 900123 about BK3 4TN' });
+    await residentQueues({ summary: 'Call me on 07700 900123 about BK3 4TN' });
     await notifier!.close();
     expect(facts(posted()[0]!.body.attachments![0]!.content).Summary).toBe('Call me on [phone] about [postcode]');
   });
 
   it('stops posting once closed', async () => {
     await start().close();
-    residentQueues();
+    await residentQueues();
     expect(channel.received).toEqual([]);
   });
 
@@ -163,13 +165,13 @@ describe('notifyTeamsOfEscalations', () => {
       ['is not listening', () => closedPort()],
     ])('logs the failure with the escalation id and keeps the escalation waiting, when the channel %s', async (_how, serviceUrl) => {
       start(await serviceUrl(channel));
-      const escalation = residentQueues();
+      const escalation = await residentQueues();
       // Publishing never throws into the resident's turn.
       await expect(notifier!.close()).resolves.toBeUndefined();
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(new RegExp(`^\\[teams notify\\] escalation ${escalation.id} \\(customer-services\\): card not delivered to the Teams channel: .+`));
-      expect(queue.get(escalation.id)).toMatchObject({ status: 'waiting' });
-      expect(queue.waiting().map((e) => e.id)).toEqual([escalation.id]);
+      expect(await queue.get(escalation.id)).toMatchObject({ status: 'waiting' });
+      expect((await queue.waiting()).map((e) => e.id)).toEqual([escalation.id]);
     });
   });
 });

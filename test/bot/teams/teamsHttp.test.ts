@@ -3,8 +3,8 @@ import type { Config } from '../../../bot/config';
 import type { App } from '../../../bot/index';
 import type { AdaptiveCard } from '../../../bot/teams/cards';
 import { SqlAgentStore } from '../../../handoff/agents';
-import { SqliteEscalationQueue } from '../../../handoff/queue';
-import { startApp, testConfig, withDatabase, withSql } from '../../app';
+import { SqlEscalationQueue } from '../../../handoff/queue';
+import { startApp, testConfig, withSql } from '../../app';
 import { login } from '../../handoff/consoleClient';
 import { startStandInChannel, type StandInChannel } from '../../handoff/standInChannel';
 import { repliesTo } from '../residentClient';
@@ -62,7 +62,7 @@ describe('Parley in Teams, over real HTTP', () => {
   /** An agent on duty: the desk queues residents instead of offering to take a message. */
   const signInAgent = () => login(url, 'Ann Smith', 'ann-password-1');
 
-  const waitingEscalations = () => withDatabase(config, (db) => new SqliteEscalationQueue(db).waiting());
+  const waitingEscalations = () => withSql(config, (sql) => new SqlEscalationQueue(sql).waiting());
 
   it('answers an @mention in a channel and gives its choices as a card; a click answers like the typed words', async () => {
     const replies = await say('how do I pay my council tax', { scope: 'channel', thread: 'h1' });
@@ -89,7 +89,7 @@ describe('Parley in Teams, over real HTTP', () => {
     await signInAgent();
     await say('talk to a person', { scope: 'personal', thread: 'h3' });
     expect((await say('Yes, connect me', { scope: 'personal', thread: 'h3' }))[0]!.text).toMatch(/^You’re number 1 in the queue for Customer Services\./);
-    const [waiting] = waitingEscalations().filter((e) => e.conversationId === 'a:1personal-h3');
+    const [waiting] = (await waitingEscalations()).filter((e) => e.conversationId === 'a:1personal-h3');
     expect(waiting).toBeDefined();
 
     // Closing waits for cards on their way, so what the channel has now is all it will get.
@@ -120,7 +120,7 @@ describe('Parley in Teams, over real HTTP', () => {
     expect((await say('Yes, connect me', { scope: 'personal', thread: 'h4' }))[0]!.text).toMatch(/^You’re number \d in the queue for Customer Services\./);
     await app.close();
 
-    const [waiting] = waitingEscalations().filter((e) => e.conversationId === 'a:1personal-h4');
+    const [waiting] = (await waitingEscalations()).filter((e) => e.conversationId === 'a:1personal-h4');
     expect(waiting).toMatchObject({ status: 'waiting', department: 'customer-services' });
     expect(officers.received).toEqual([]);
     expect(errors).toEqual([expect.stringMatching(new RegExp(`^\\[teams notify\\] escalation ${waiting!.id} \\(customer-services\\): card not delivered`))]);
