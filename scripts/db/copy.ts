@@ -29,10 +29,13 @@ const BATCH = 500;
 
 export async function copySqliteToPostgres(from: Db, to: Sql): Promise<TableCopy[]> {
   if (to.dialect !== 'postgres') throw new CopyError('db:copy copies into PostgreSQL only');
-  const tables = from
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
-    .all()
-    .map((t) => t.name);
+  const tables = parentsFirst(
+    from,
+    from
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
+      .all()
+      .map((t) => t.name),
+  );
 
   const plans: { table: string; columns: string[] }[] = [];
   for (const table of tables) {
@@ -48,7 +51,8 @@ export async function copySqliteToPostgres(from: Db, to: Sql): Promise<TableCopy
 
   // One transaction: a copy that fails half way leaves PostgreSQL as empty as it was.
   await to.transaction(async (tx) => {
-    // Foreign keys are checked at commit, so tables can be copied in any order.
+    // Tables go parents first, so each row's foreign keys are already there; keys declared
+    // DEFERRABLE are also left to the commit.
     await tx.exec('SET CONSTRAINTS ALL DEFERRED');
     for (const { table, columns } of plans) {
       const names = columns.map((c) => `"${c}"`).join(', ');
@@ -86,6 +90,30 @@ export async function copySqliteToPostgres(from: Db, to: Sql): Promise<TableCopy
     report.push({ table, rows: source.length, checksum, verified: copied.length === source.length && checksumOf(copied) === checksum });
   }
   return report;
+}
+
+/**
+ * The tables in an order where every table comes after the tables its foreign keys refer to
+ * (alphabetical otherwise), so the copy never inserts a row before the row it points at.
+ */
+export function parentsFirst(db: Db, tables: readonly string[]): string[] {
+  const parents = new Map(tables.map((t) => [t, from(db, t).filter((p) => p !== t && tables.includes(p))]));
+  const ordered: string[] = [];
+  const placing = new Set<string>();
+  const place = (table: string) => {
+    if (ordered.includes(table)) return;
+    if (placing.has(table)) throw new CopyError(`The foreign keys of ${[...placing].join(', ')} refer to each other in a circle: db:copy cannot order them`);
+    placing.add(table);
+    for (const parent of parents.get(table) ?? []) place(parent);
+    placing.delete(table);
+    ordered.push(table);
+  };
+  tables.forEach(place);
+  return ordered;
+}
+
+function from(db: Db, table: string): string[] {
+  return db.prepare<[], { table: string }>(`PRAGMA foreign_key_list("${table}")`).all().map((k) => k.table);
 }
 
 /** Each row hashed, the hashes sorted, then hashed together: independent of row order. */
