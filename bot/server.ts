@@ -4,13 +4,23 @@ import { z } from 'zod';
 import { rateLimiter, type RateLimits } from './rateLimit';
 
 /** Enough of an Activity to be worth handing to the adapter; the adapter checks the rest. */
+const named = z.string().regex(/\S/, { message: 'must not be empty or blank' });
 const activityBody = z.looseObject({
-  type: z.string().min(1, { message: 'must not be empty' }),
-  channelId: z.string().min(1, { message: 'must not be empty' }),
-  serviceUrl: z.string().min(1, { message: 'must not be empty' }),
-  conversation: z.looseObject({ id: z.string().min(1, { message: 'must not be empty' }) }),
-  from: z.looseObject({ id: z.string().min(1, { message: 'must not be empty' }) }),
+  type: named,
+  channelId: named,
+  // The adapter posts replies here: anything but an absolute http(s) URL fails later, as a 500.
+  serviceUrl: z.string().refine(isHttpUrl, { message: 'must be an http or https URL' }),
+  conversation: z.looseObject({ id: named }),
+  from: z.looseObject({ id: named }),
 });
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false; // not a URL at all
+  }
+}
 
 export interface ServerDeps {
   adapter: CloudAdapter;
