@@ -163,8 +163,9 @@ describeInstances('the web channel’s tables copied from SQLite by db:copy', (f
       await migrateStore(to.sql, DIRECTLINE_SCHEMA);
       const report = await copySqliteToPostgres(from.db, to.sql);
       expect(report.map((t) => [t.table, t.rows, t.verified])).toEqual([
-        ['directline_activities', 2, true],
+        // Parents first: the conversation before the activities and tickets that refer to it.
         ['directline_conversations', 1, true],
+        ['directline_activities', 2, true],
         ['directline_stream_tickets', 1, true],
         ['directline_tokens', 1, true],
       ]);
