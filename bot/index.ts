@@ -115,6 +115,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every conversation is kept, redacted, so a person who takes over sees what came before.
   const postcodesGiven = new PostcodesGiven();
   const transcripts = new SqlTranscriptStore(backend.sql, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
+  // botbuilder's transcript logger starts its writes at the end of the turn without waiting for
+  // them. This middleware, outside it, waits: the HTTP answer to a resident's message (and an
+  // officer's "sent") then means the transcript is stored, on PostgreSQL as on SQLite.
+  adapter.use({
+    onTurn: async (context, next) => {
+      await next();
+      await transcripts.settled(context.activity.channelId, context.activity.conversation.id);
+    },
+  });
   // botbuilder's middleware prints a failed write to the console without saying whose it was:
   // log it here with the conversation and activity, so a council can tell which transcript has a gap.
   adapter.use(
@@ -417,7 +426,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         server.close(() => {
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
-          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, deskRecorder.idle(), outcomes.idle()]).finally(() => {
+          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
             if (backend instanceof SqliteBackend) {
               try {
                 // Everything into the main file now, so a copy or backup of it alone is whole.

@@ -150,6 +150,20 @@ export class SqlTranscriptStore implements ConversationTranscriptStore {
     }
   }
 
+  /**
+   * Resolves once the conversation's writes started so far are stored (or have failed: a failure
+   * was already reported to the caller that started the write, so it is not reported twice here).
+   */
+  settled(channelId: string, conversationId: string): Promise<void> {
+    const pending = this.writing.get(`${channelId}\n${conversationId}`);
+    return pending ? pending.catch(() => undefined) : Promise.resolve();
+  }
+
+  /** Every write started so far, stored or failed: shutdown waits for it before the database closes. */
+  idle(): Promise<void> {
+    return Promise.all([...this.writing.values()].map((w) => w.catch(() => undefined))).then(() => undefined);
+  }
+
   private async insert(activity: Activity, a: z.infer<typeof loggable>, at: Date): Promise<void> {
     const fromRole = a.from?.role || (await this.inferBotRole(a.channelId, a.conversation.id, a.from?.id, a.recipient?.role));
     const doc: Record<string, unknown> = { ...activity, timestamp: at.toISOString() };
