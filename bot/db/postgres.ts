@@ -65,11 +65,25 @@ export class PostgresSql implements Sql {
     }
   }
 
-  private query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
+  private async query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
     const statement = translated(sql);
-    return this.on.query({ name: statement.name, text: statement.text, values: statement.values(params) });
+    const values = statement.values(params);
+    if (unprepared.has(statement.text)) return this.on.query({ text: statement.text, values });
+    try {
+      return await this.on.query({ name: statement.name, text: statement.text, values });
+    } catch (err) {
+      // "cached plan must not change result type": a table's columns changed under a statement
+      // prepared on this connection (a newer instance ran a migration during a rolling upgrade).
+      // The text then runs unprepared, on every connection, and this call is tried again.
+      if ((err as { code?: string }).code !== '0A000') throw err;
+      unprepared.add(statement.text);
+      return this.on.query({ text: statement.text, values });
+    }
   }
 }
+
+/** Statement texts whose prepared plans went stale once (see `query`). */
+const unprepared = new Set<string>();
 
 interface Translated {
   name: string;

@@ -1,7 +1,7 @@
 import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { migrateStore } from '../../bot/db';
 import { translated } from '../../bot/db/postgres';
-import { forEachBackend } from './backends';
+import { describeInstances, forEachBackend } from './backends';
 
 describe('backends', () => {
   forEachBackend('Backend', (fresh) => {
@@ -134,6 +134,19 @@ forEachBackend('Sql', (fresh) => {
     // Matched on the message: better-sqlite3's errors can come from another realm under jest.
     await expect(sql.run('INSERT INTO nowhere (x) VALUES (?)', [1])).rejects.toMatchObject({ message: expect.stringMatching(/nowhere/) });
     await expect(sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['no size', null])).rejects.toMatchObject({ message: expect.stringMatching(/null|NOT NULL/i) });
+  });
+});
+
+describeInstances('a migration run by another instance', (fresh, another) => {
+  test("statements prepared before a table gained a column keep working (PostgreSQL's 'cached plan must not change result type')", async () => {
+    const old = await fresh();
+    await migrateStore(old.sql, SCHEMA);
+    await old.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['bin', 1]);
+    // Prepared on the old instance's connections.
+    expect(await old.sql.all('SELECT * FROM things')).toEqual([{ id: 1, name: 'bin', size: 1, note: null }]);
+    const upgraded = await another(old);
+    await upgraded.sql.exec('ALTER TABLE things ADD COLUMN colour TEXT');
+    expect(await old.sql.all('SELECT * FROM things')).toEqual([{ id: 1, name: 'bin', size: 1, note: null, colour: null }]);
   });
 });
 
