@@ -6,7 +6,7 @@ import type { DeskEvent, DeskEvents } from './events';
 import { EventStreams, type StreamSettings } from './eventStream';
 import type { LiveMessageStore } from './liveMessages';
 import { AVAILABILITY, type Absence, type DutyRoster, type PresenceStore } from './presence';
-import type { Escalation, EscalationQueue } from './queue';
+import type { ChangeResult, Escalation, EscalationQueue } from './queue';
 import { cookie, HttpError, idParam, mayServe, parse, routeWith, SESSION_COOKIE, signedInWith } from './http';
 import type { SessionStore } from './sessions';
 
@@ -145,14 +145,23 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
     }
   };
-  const notOpen = (result: { kind: 'not-found' } | { kind: 'refused'; status: string }) =>
-    new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+  /**
+   * Why a change was refused. `changed`: the chat moved on after this request read it (picked up
+   * on another instance, returned to the queue), so what the agent decided on no longer holds.
+   */
+  const refusal = (result: Exclude<ChangeResult, { kind: 'done' }>, agent: Agent) => {
+    if (result.kind !== 'changed') return new HttpError(409, 'not-open', `This escalation is ${result.kind === 'refused' ? result.status : 'gone'}.`);
+    const someoneElse = result.status === 'active' && result.agentId !== String(agent.id);
+    return new HttpError(409, 'changed', someoneElse ? 'This chat was picked up by someone else.' : 'This chat has changed. Look at it again before you act.');
+  };
 
   const returnChats = async (agentId: string, why: Absence): Promise<number> => {
     const returned: Escalation[] = [];
     for (const e of await queue.active(agentId)) {
-      const result = await queue.requeue(e.id);
-      if (result.kind !== 'done') continue; // closed meanwhile: nothing to return
+      // Only while this agent still has it: another instance may be returning the same chats, or
+      // someone may have picked one up since the list was read. Only chats moved here are told.
+      const result = await queue.requeue(e.id, agentId);
+      if (result.kind !== 'done') continue;
       returned.push(result.escalation);
       events.publish({ type: 'requeued', escalationId: e.id, department: e.department, agentId });
     }
@@ -344,8 +353,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       const { department } = parse(transferBody, req.body);
       if (!deps.departments.has(department)) throw new HttpError(400, 'bad-request', `department: unknown department "${department}"`);
       mayChange(agent, e);
-      const result = await queue.transfer(e.id, department);
-      if (result.kind !== 'done') throw notOpen(result);
+      // Only as read: the notices below branch on `e.status`, which must still be true.
+      const result = await queue.transfer(e.id, department, e);
+      if (result.kind !== 'done') throw refusal(result, agent);
       events.publish({ type: 'transferred', escalationId: e.id, from: e.department, department });
       const place = await queue.position(e.id);
       await tell(e, `I’ve passed you to ${deps.departmentName(department)}. You’re number ${place ?? 1} in their queue.`, 'about the transfer');
@@ -362,8 +372,8 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       mayChange(agent, e);
       // A left message is closed by recording the reply sent, so the department's record is whole.
       if (e.status === 'message') throw new HttpError(409, 'left-message', `Escalation ${e.id} is a left message: record the reply with POST /api/console/messages/${e.id}/answer.`);
-      const result = await queue.close(e.id, because, now());
-      if (result.kind !== 'done') throw notOpen(result);
+      const result = await queue.close(e.id, because, now(), e);
+      if (result.kind !== 'done') throw refusal(result, agent);
       events.publish({ type: 'closed', escalationId: e.id, department: e.department, because });
       // Only a resident who was chatting hears that it ended; a waiting one was never told it began.
       if (e.status === 'waiting') await announcePositions(e.department);

@@ -182,7 +182,12 @@ export class HandoffDesk {
   }
 
   /** Before the bot: a waiting resident can leave the queue; one chatting with a person reaches them. */
-  async residentMessage(conversationId: string, text: string, now: Date): Promise<ResidentTurn> {
+  residentMessage(conversationId: string, text: string, now: Date): Promise<ResidentTurn> {
+    return this.residentTurn(conversationId, text, now, true);
+  }
+
+  /** `mayLookAgain`: once, a cancel refused because the chat changed is answered from the new state. */
+  private async residentTurn(conversationId: string, text: string, now: Date, mayLookAgain: boolean): Promise<ResidentTurn> {
     const { queue } = this.deps;
     const open = await queue.openFor(conversationId);
     const state = stateOf(open);
@@ -193,9 +198,14 @@ export class HandoffDesk {
       return { kind: 'to-agent' };
     }
     if (CANCEL.test(text) && transition(state, 'cancel').kind === 'moved') {
-      await queue.close(open.id, 'cancelled-by-resident', now);
-      this.deps.events.publish({ type: 'closed', escalationId: open.id, department: open.department, because: 'cancelled-by-resident' });
-      return { kind: 'left-queue' };
+      // Only if still waiting as read: an agent on another instance may have just picked it up,
+      // and then the resident's words go to them (or, closed meanwhile, to the bot) instead.
+      const closed = await queue.close(open.id, 'cancelled-by-resident', now, open);
+      if (closed.kind === 'done') {
+        this.deps.events.publish({ type: 'closed', escalationId: open.id, department: open.department, because: 'cancelled-by-resident' });
+        return { kind: 'left-queue' };
+      }
+      if (mayLookAgain) return this.residentTurn(conversationId, text, now, false);
     }
     return { kind: 'waiting', position: (await queue.position(open.id)) ?? 1 };
   }

@@ -1,4 +1,4 @@
-import type { Sql, StoreSchema } from '../knowledge/sql';
+import type { Sql, SqlValue, StoreSchema } from '../knowledge/sql';
 
 /**
  * The escalation queue: residents waiting for a person, chats in progress, and left messages.
@@ -47,7 +47,18 @@ export type PickupResult =
   | { kind: 'not-waiting'; status: EscalationStatus }
   | { kind: 'not-found' };
 
-export type ChangeResult = { kind: 'done'; escalation: Escalation } | { kind: 'not-found' } | { kind: 'refused'; status: EscalationStatus };
+/**
+ * `changed`: the caller said what it had read (`Seen`) and someone else has changed the chat since
+ * (picked it up, returned or transferred it); `status` and `agentId` are what it is now.
+ */
+export type ChangeResult =
+  | { kind: 'done'; escalation: Escalation }
+  | { kind: 'not-found' }
+  | { kind: 'refused'; status: EscalationStatus }
+  | { kind: 'changed'; status: EscalationStatus; agentId?: string };
+
+/** What a caller read of an escalation before deciding to change it: the change waits on it. */
+export type Seen = Pick<Escalation, 'status' | 'agentId'>;
 
 export interface EscalationQueue {
   /** The same queue over another `Sql`: a transaction's, so its changes join it. */
@@ -65,12 +76,15 @@ export interface EscalationQueue {
   pickup(id: number, agentId: string, now: Date): Promise<PickupResult>;
   /** Atomic: the next escalation in serving order among these departments, if any. */
   takeNext(agentId: string, departments: readonly string[], now: Date): Promise<Escalation | undefined>;
-  /** Back to the queue for another department; priority and place in time kept. */
-  transfer(id: number, department: string): Promise<ChangeResult>;
-  /** Back to the queue for the same department (agent away or disconnected). */
-  requeue(id: number): Promise<ChangeResult>;
-  /** Closes a waiting or active chat, or a left message once it has been answered. */
-  close(id: number, because: string, now: Date): Promise<ChangeResult>;
+  /**
+   * Back to the queue for another department; priority and place in time kept. With `seen`, only
+   * if the chat is still as the caller read it (else `changed`, or `refused` once closed).
+   */
+  transfer(id: number, department: string, seen?: Seen): Promise<ChangeResult>;
+  /** Back to the queue for the same department (agent away or disconnected): only while `agentId` still has it. */
+  requeue(id: number, agentId: string): Promise<ChangeResult>;
+  /** Closes a waiting or active chat, or a left message once it has been answered; `seen` as for `transfer`. */
+  close(id: number, because: string, now: Date, seen?: Seen): Promise<ChangeResult>;
   /**
    * Records a left message (out of hours, nobody on duty, overflow) as an escalation with status
    * `message`: it never joins the live queue, and is closed when an agent has answered it.
@@ -342,32 +356,54 @@ export class SqlEscalationQueue implements EscalationQueue {
     return row && fromRow(row);
   }
 
-  transfer(id: number, department: string): Promise<ChangeResult> {
+  transfer(id: number, department: string, seen?: Seen): Promise<ChangeResult> {
     return this.change(
       id,
-      `UPDATE escalations SET status = 'waiting', department = @department, agent_id = NULL, picked_up_at = NULL WHERE id = @id AND ${OPEN} RETURNING *`,
+      "UPDATE escalations SET status = 'waiting', department = @department, agent_id = NULL, picked_up_at = NULL WHERE id = @id AND " + OPEN,
       { id, department },
+      seen,
     );
   }
 
-  requeue(id: number): Promise<ChangeResult> {
+  requeue(id: number, agentId: string): Promise<ChangeResult> {
     // Its own department as it is now, in the same statement: a transfer meanwhile is not undone.
-    return this.change(id, `UPDATE escalations SET status = 'waiting', agent_id = NULL, picked_up_at = NULL WHERE id = @id AND ${OPEN} RETURNING *`, { id });
-  }
-
-  close(id: number, because: string, now: Date): Promise<ChangeResult> {
+    // Only while this agent still has it: two instances returning the same agent's chats (the
+    // grace sweep, a sign-out) move each chat once, and a chat another agent picked up stays theirs.
     return this.change(
       id,
-      "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active', 'message') RETURNING *",
-      { id, because, at: now.toISOString() },
+      "UPDATE escalations SET status = 'waiting', agent_id = NULL, picked_up_at = NULL WHERE id = @id AND status = 'active' AND agent_id = @agentId",
+      { id, agentId },
+      { status: 'active', agentId },
     );
   }
 
-  /** One conditional UPDATE ... RETURNING: done with the row it changed, else why not. */
-  private async change(id: number, update: string, params: Readonly<Record<string, string | number>>): Promise<ChangeResult> {
-    const row = await this.sql.get<Row>(update, params);
+  close(id: number, because: string, now: Date, seen?: Seen): Promise<ChangeResult> {
+    return this.change(
+      id,
+      "UPDATE escalations SET status = 'closed', closed_at = @at, closed_because = @because WHERE id = @id AND status IN ('waiting', 'active', 'message')",
+      { id, because, at: now.toISOString() },
+      seen,
+    );
+  }
+
+  /**
+   * One conditional UPDATE ... RETURNING: done with the row it changed, else why not. With `seen`
+   * the row must also still have the status and agent the caller read: a decision made on a
+   * stale read (another instance picked the chat up meanwhile) changes nothing.
+   */
+  private async change(id: number, update: string, params: Readonly<Record<string, SqlValue>>, seen?: Seen): Promise<ChangeResult> {
+    const unchanged = seen ? ` AND status = @seenStatus AND agent_id ${this.sameAs} @seenAgent` : '';
+    const row = await this.sql.get<Row>(`${update}${unchanged} RETURNING *`, seen ? { ...params, seenStatus: seen.status, seenAgent: seen.agentId ?? null } : params);
     if (row) return { kind: 'done', escalation: fromRow(row) };
     const e = await this.get(id);
-    return e ? { kind: 'refused', status: e.status } : { kind: 'not-found' };
+    if (!e) return { kind: 'not-found' };
+    // Closed is final whatever was seen: the caller's answer is the same as before.
+    if (!seen || e.status === 'closed' || (e.status === seen.status && e.agentId === seen.agentId)) return { kind: 'refused', status: e.status };
+    return { kind: 'changed', status: e.status, ...(e.agentId !== undefined && { agentId: e.agentId }) };
+  }
+
+  /** NULL-safe equality. SQLite accepts `IS NOT DISTINCT FROM` only from 3.39; its `IS` works in every version. */
+  private get sameAs(): string {
+    return this.sql.dialect === 'postgres' ? 'IS NOT DISTINCT FROM' : 'IS';
   }
 }

@@ -104,7 +104,7 @@ forEachBackend('SqlEscalationQueue', (fresh) => {
   it('returns an agent’s chat to its queue', async () => {
     const e = (await queue.enqueue(escalation('a'), at(0))).escalation;
     await queue.pickup(e.id, 'ann', at(1));
-    expect(await queue.requeue(e.id)).toMatchObject({ kind: 'done', escalation: { status: 'waiting', department: 'waste' } });
+    expect(await queue.requeue(e.id, 'ann')).toMatchObject({ kind: 'done', escalation: { status: 'waiting', department: 'waste' } });
     expect(await queue.position(e.id)).toBe(1);
   });
 
@@ -119,7 +119,7 @@ forEachBackend('SqlEscalationQueue', (fresh) => {
 
   it('answers not-found for unknown escalations', async () => {
     expect(await queue.transfer(42, 'waste')).toEqual({ kind: 'not-found' });
-    expect(await queue.requeue(42)).toEqual({ kind: 'not-found' });
+    expect(await queue.requeue(42, 'ann')).toEqual({ kind: 'not-found' });
     expect(await queue.close(42, 'x', at(0))).toEqual({ kind: 'not-found' });
   });
 

@@ -1,0 +1,170 @@
+import { migrateAll } from '../../bot/db/schemas';
+import type { Backend } from '../../bot/db';
+import { HandoffDesk } from '../../handoff/desk';
+import { InProcessDeskEvents, type DeskEvent } from '../../handoff/events';
+import { SqlLeftMessageStore } from '../../handoff/leftMessages';
+import { SqlLiveMessageStore } from '../../handoff/liveMessages';
+import { SqlEscalationQueue, type Escalation, type EscalationQueue, type NewEscalation } from '../../handoff/queue';
+import { SqlTranscriptStore } from '../../handoff/transcriptStore';
+import { loadKnowledgeBase } from '../../knowledge/loader';
+import { FIXTURE_KB } from '../fixtureKb';
+import { forEachBackend } from '../db/backends';
+import { secondInstance } from './instances';
+
+/**
+ * Issue 10: a change decided on a read that another instance has since made stale. Each race is
+ * played in a fixed order: instance 1 reads, instance 2 picks the chat up, then instance 1 writes
+ * what it decided. The write must change nothing, and the agent who picked up keeps the chat.
+ */
+
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 25, 10, minute));
+const escalation = (conversationId: string): NewEscalation => ({
+  conversationId,
+  reference: { conversation: { id: conversationId } },
+  department: 'customer-services',
+  priority: 'normal',
+  reason: 'asked',
+});
+
+forEachBackend('Escalation changes on a stale read', (fresh) => {
+  let one: SqlEscalationQueue;
+  let two: SqlEscalationQueue;
+  let first: Backend;
+  let other: Backend;
+  beforeEach(async () => {
+    first = await fresh();
+    await migrateAll(first.sql);
+    other = await secondInstance(first);
+    one = new SqlEscalationQueue(first.sql);
+    two = new SqlEscalationQueue(other.sql);
+  });
+  afterEach(async () => {
+    await other.close();
+  });
+
+  /** Read on instance 1, then Bob picks it up on instance 2. */
+  const readThenPickedUp = async (e: Escalation): Promise<Escalation> => {
+    const seen = (await one.get(e.id))!;
+    expect(await two.pickup(e.id, 'bob', at(2))).toMatchObject({ kind: 'picked' });
+    return seen;
+  };
+  const stillBobs = async (id: number) => expect(await one.get(id)).toMatchObject({ status: 'active', agentId: 'bob', department: 'customer-services' });
+
+  it('does not transfer a chat picked up after it was read as waiting', async () => {
+    const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+    const seen = await readThenPickedUp(e);
+    expect(await one.transfer(e.id, 'waste', seen)).toEqual({ kind: 'changed', status: 'active', agentId: 'bob' });
+    await stillBobs(e.id);
+  });
+
+  it('does not close a chat picked up after it was read as waiting', async () => {
+    const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+    const seen = await readThenPickedUp(e);
+    expect(await one.close(e.id, 'closed-by-agent', at(3), seen)).toEqual({ kind: 'changed', status: 'active', agentId: 'bob' });
+    await stillBobs(e.id);
+  });
+
+  it('does not return to the queue a chat another agent picked up after the list was read', async () => {
+    const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+    await one.pickup(e.id, 'ann', at(1));
+    const [listed] = await one.active('ann');
+    // Ann's chat went back to the queue (a sign-out on instance 2) and Bob took it.
+    expect(await two.requeue(listed!.id, 'ann')).toMatchObject({ kind: 'done' });
+    expect(await two.pickup(e.id, 'bob', at(2))).toMatchObject({ kind: 'picked' });
+    expect(await one.requeue(listed!.id, 'ann')).toEqual({ kind: 'changed', status: 'active', agentId: 'bob' });
+    await stillBobs(e.id);
+  });
+
+  it('does not requeue a waiting chat, nor anything closed', async () => {
+    const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+    expect(await one.requeue(e.id, 'ann')).toEqual({ kind: 'changed', status: 'waiting' });
+    await one.close(e.id, 'cancelled-by-resident', at(1));
+    expect(await one.requeue(e.id, 'ann')).toEqual({ kind: 'refused', status: 'closed' });
+  });
+
+  it('changes a chat still as it was read, whether it had an agent or not', async () => {
+    const { escalation: waiting } = await one.enqueue(escalation('a'), at(0));
+    expect(await one.transfer(waiting.id, 'waste', (await one.get(waiting.id))!)).toMatchObject({ kind: 'done', escalation: { department: 'waste', status: 'waiting' } });
+    const { escalation: active } = await one.enqueue(escalation('b'), at(0));
+    await one.pickup(active.id, 'ann', at(1));
+    expect(await one.close(active.id, 'closed-by-agent', at(2), (await one.get(active.id))!)).toMatchObject({ kind: 'done', escalation: { status: 'closed' } });
+    expect(await one.close(active.id, 'closed-by-agent', at(2), { status: 'active', agentId: 'ann' })).toEqual({ kind: 'refused', status: 'closed' });
+  });
+
+  it('returns each chat once when two instances return the same agent’s chats at once, 20 times over', async () => {
+    for (let round = 0; round < 20; round++) {
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { escalation: e } = await one.enqueue(escalation(`r${round}-${i}`), at(0));
+        await one.pickup(e.id, 'ann', at(1));
+        ids.push(e.id);
+      }
+      const returnAll = async (queue: SqlEscalationQueue) => {
+        const moved: number[] = [];
+        for (const e of await queue.active('ann')) if ((await queue.requeue(e.id, 'ann')).kind === 'done') moved.push(e.id);
+        return moved;
+      };
+      const [a, b] = await Promise.all([returnAll(one), returnAll(two)]);
+      expect([...a, ...b].sort((x, y) => x - y)).toEqual(ids);
+      for (const id of ids) await one.close(id, 'closed-by-agent', at(2));
+    }
+  });
+
+  describe('a resident’s “cancel” while waiting', () => {
+    const kb = loadKnowledgeBase(FIXTURE_KB);
+    let events: DeskEvent[];
+    let messages: SqlLiveMessageStore;
+
+    /**
+     * The desk on instance 1, over a queue that lets Bob pick the chat up on instance 2 right after
+     * the desk has read it: the interleaving of the race, made certain.
+     */
+    const deskWithPickupAfterRead = (pickedUp: (id: number) => Promise<unknown>): HandoffDesk => {
+      const queue: EscalationQueue = Object.create(one, {
+        openFor: {
+          value: async (conversationId: string) => {
+            const open = await one.openFor(conversationId);
+            if (open) await pickedUp(open.id);
+            return open;
+          },
+        },
+      }) as EscalationQueue;
+      const hub = new InProcessDeskEvents();
+      events = [];
+      hub.subscribe((e) => events.push(e));
+      messages = new SqlLiveMessageStore(first.sql);
+      return new HandoffDesk({
+        queue,
+        presence: { onDuty: async () => [] },
+        messages,
+        departments: () => kb.departments,
+        holidays: new Map(),
+        transcripts: new SqlTranscriptStore(first.sql),
+        events: hub,
+        leftMessages: new SqlLeftMessageStore(first.sql),
+        planDeliveries: () => [],
+        atomically: (work) => first.sql.transaction(work),
+        settings: { timeZone: 'Europe/London', chatsPerAgent: 2, maxWaitMinutes: 15, defaultHandlingMinutes: 8, messageReplyHours: 8 },
+      });
+    };
+
+    it('goes to the agent who has just picked the chat up, which stays open', async () => {
+      const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+      let picks = 0;
+      const desk = deskWithPickupAfterRead(async (id) => {
+        if (picks++ === 0) expect(await two.pickup(id, 'bob', at(1))).toMatchObject({ kind: 'picked' });
+      });
+      expect(await desk.residentMessage('a', 'cancel', at(2))).toEqual({ kind: 'to-agent' });
+      await stillBobs(e.id);
+      expect((await messages.list(e.id)).map((m) => [m.author, m.text])).toEqual([['resident', 'cancel']]);
+      expect(events).toEqual([{ type: 'resident-message', escalationId: e.id, department: 'customer-services', agentId: 'bob' }]);
+    });
+
+    it('still leaves the queue when nobody picked the chat up', async () => {
+      const { escalation: e } = await one.enqueue(escalation('a'), at(0));
+      const desk = deskWithPickupAfterRead(async () => undefined);
+      expect(await desk.residentMessage('a', 'cancel', at(2))).toEqual({ kind: 'left-queue' });
+      expect(await one.get(e.id)).toMatchObject({ status: 'closed', closedBecause: 'cancelled-by-resident' });
+    });
+  });
+});
