@@ -8,7 +8,12 @@ import { SqlEscalationQueue, type Escalation, type EscalationQueue, type NewEsca
 import { SqlTranscriptStore } from '../../handoff/transcriptStore';
 import { loadKnowledgeBase } from '../../knowledge/loader';
 import { FIXTURE_KB } from '../fixtureKb';
-import { forEachBackend } from '../db/backends';
+import type { App } from '../../bot/index';
+import { SqlAgentStore } from '../../handoff/agents';
+import { startApp, testConfig } from '../app';
+import { describeInstances, forEachBackend } from '../db/backends';
+import { call, login } from './consoleClient';
+import { startStandInChannel, type StandInChannel } from './standInChannel';
 import { secondInstance } from './instances';
 
 /**
@@ -166,5 +171,53 @@ forEachBackend('Escalation changes on a stale read', (fresh) => {
       expect(await desk.residentMessage('a', 'cancel', at(2))).toEqual({ kind: 'left-queue' });
       expect(await one.get(e.id)).toMatchObject({ status: 'closed', closedBecause: 'cancelled-by-resident' });
     });
+  });
+});
+
+/**
+ * The grace sweep on one instance and the same agent's sign-out (or a second sweep) on another
+ * both return the agent's chats: whole apps on one PostgreSQL, residents on the stand-in channel.
+ */
+describeInstances('Returning an agent’s chats from two instances at once', (fresh) => {
+  jest.setTimeout(120_000);
+  let apps: App[] = [];
+  let channel: StandInChannel;
+  afterEach(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    apps = [];
+    await channel.close();
+  });
+
+  it('tells each resident once that their officer left, 20 times over', async () => {
+    const database = await fresh();
+    await migrateAll(database.sql);
+    channel = await startStandInChannel();
+    let clock = new Date('2026-11-25T10:00:00Z');
+    await new SqlAgentStore(database.sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+    const env = { DATABASE_URL: database.url, PARLEY_AGENT_GRACE_SECONDS: '60', PARLEY_CHATS_PER_AGENT: '1000', PARLEY_MAX_WAIT_MINUTES: '100000' };
+    const started = [await startApp(testConfig(env), { now: () => clock }), await startApp(testConfig(env), { now: () => clock })];
+    apps = started.map((s) => s.app);
+    const url = started[0]!.url;
+    const ann = await login(url, 'Ann', 'ann-password-1');
+    const queue = new SqlEscalationQueue(database.sql);
+    const left = (conversationId: string) =>
+      channel.received.filter((r) => r.path.includes(`/conversations/${conversationId}/`) && /has had to leave/.test(r.body.text ?? '')).length;
+
+    for (let round = 0; round < 20; round++) {
+      expect((await call(url, ann, 'POST', '/api/console/status', { status: 'available' })).status).toBe(200);
+      const chats: Escalation[] = [];
+      for (let i = 0; i < 3; i++) {
+        const conversationId = `r${round}-${i}`;
+        const reference = { channelId: 'test', conversation: { id: conversationId }, serviceUrl: channel.serviceUrl, bot: { id: 'parley' }, user: { id: `resident-${conversationId}` } };
+        const { escalation: e } = await queue.enqueue({ conversationId, reference, department: 'waste', priority: 'normal', reason: 'asked' }, clock);
+        expect((await call(url, ann, 'POST', `/api/console/escalations/${e.id}/pickup`)).status).toBe(200);
+        chats.push(e);
+      }
+      expect((await call(url, ann, 'POST', '/api/console/status', { status: 'away' })).status).toBe(200);
+      clock = new Date(clock.getTime() + 61_000);
+      await Promise.all(apps.map((a) => a.sweepAbsentAgents()));
+      expect(chats.map((e) => left(e.conversationId))).toEqual([1, 1, 1]);
+      for (const e of chats) await queue.close(e.id, 'cancelled-by-resident', clock);
+    }
   });
 });
