@@ -221,3 +221,62 @@ describeInstances('Returning an agent’s chats from two instances at once', (fr
     }
   });
 });
+
+/**
+ * The console over real HTTP, with the race made certain by PostgreSQL's row lock: the test holds
+ * the chat's row, lets Ann's request read it (reads do not wait for the lock) and reach its
+ * UPDATE, which waits; Bob picks the chat up in the test's transaction, which then commits, and
+ * only then does Ann's UPDATE run, against the chat as Bob left it.
+ */
+describeInstances('Console changes on a stale read', (fresh) => {
+  jest.setTimeout(60_000);
+  let app: App | undefined;
+  let channel: StandInChannel;
+  afterEach(async () => {
+    await app?.close();
+    await channel.close();
+  });
+
+  const race = async (route: string, body: unknown) => {
+    const database = await fresh();
+    await migrateAll(database.sql);
+    channel = await startStandInChannel();
+    const clock = new Date('2026-11-25T10:00:00Z');
+    await new SqlAgentStore(database.sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, clock);
+    // Bob is another instance's agent: only his id matters here.
+    const started = await startApp(testConfig({ DATABASE_URL: database.url }), { now: () => clock });
+    app = started.app;
+    const ann = await login(started.url, 'Ann', 'ann-password-1');
+    const queue = new SqlEscalationQueue(database.sql);
+    const reference = { channelId: 'test', conversation: { id: 'c1' }, serviceUrl: channel.serviceUrl, bot: { id: 'parley' }, user: { id: 'resident-c1' } };
+    const { escalation: e } = await queue.enqueue({ conversationId: 'c1', reference, department: 'waste', priority: 'normal', reason: 'asked' }, clock);
+
+    // The request's promise is returned wrapped: returned bare, the transaction would wait for it.
+    const { sent } = await database.sql.transaction(async (tx) => {
+      await tx.get('SELECT id FROM escalations WHERE id = ? FOR UPDATE', [e.id]);
+      const sent = call(started.url, ann, 'POST', route.replace(':id', String(e.id)), body);
+      // Ann's request has read the chat as waiting and its UPDATE now waits for the row.
+      for (;;) {
+        const waiting = await database.sql.get<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE escalations%'",
+        );
+        if (waiting!.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await new SqlEscalationQueue(tx).pickup(e.id, 'bob', clock)).toMatchObject({ kind: 'picked' });
+      return { sent };
+    });
+    return { response: await sent, now: await queue.get(e.id) };
+  };
+
+  it.each([
+    ['closes', '/api/console/escalations/:id/close', undefined],
+    ['hands back', '/api/console/escalations/:id/handback', undefined],
+    ['transfers', '/api/console/escalations/:id/transfer', { department: 'housing' }],
+  ])('refuses with 409 when Ann %s a chat Bob picked up after she read it, and Bob keeps it', async (_what, route, body) => {
+    const { response, now } = await race(route, body);
+    expect(response).toMatchObject({ status: 409, body: { error: 'changed', message: 'This chat was picked up by someone else.' } });
+    expect(now).toMatchObject({ status: 'active', agentId: 'bob', department: 'waste' });
+    expect(channel.texts()).toEqual([]);
+  });
+});
