@@ -57,10 +57,27 @@ export type EmailPayload = z.infer<typeof emailPayloadSchema>;
 export const FAILING_AFTER = 5;
 const FIRST_RETRY_MS = 30_000;
 const LONGEST_RETRY_MS = 60 * 60_000;
-/** A receiver slower than this counts as a failure (the next attempt may well succeed). */
-const SEND_TIMEOUT_MS = 30_000;
-/** How long a row is held for the sender that claimed it: a send, with room to record how it went. */
-const CLAIM_MS = 2 * SEND_TIMEOUT_MS;
+/**
+ * How long one send may take, every part bounded: a receiver slower than this counts as a failure
+ * (the next attempt may well succeed). The webhook's timeout covers the whole request; the SMTP
+ * ones are nodemailer's: connecting (its DNS lookup included), the server's greeting, and each
+ * silence in the conversation after it. A mail server that answers every command just inside the
+ * socket timeout could go on for longer, so the whole email is also given up (its connection
+ * closed) at the sum of the three.
+ */
+export const SEND_TIMEOUTS = {
+  webhookMs: 30_000,
+  smtpConnectionMs: 15_000,
+  smtpGreetingMs: 15_000,
+  smtpSocketMs: 30_000,
+} as const;
+const SEND_DEADLINE_MS = SEND_TIMEOUTS.smtpConnectionMs + SEND_TIMEOUTS.smtpGreetingMs + SEND_TIMEOUTS.smtpSocketMs;
+/**
+ * How long a row is held for the sender that claimed it, from the moment it is claimed: longer
+ * than the sum of a send's timeouts, with a minute to record how it went. A shorter hold lets
+ * another instance claim the row while this one is still sending it, and send it again.
+ */
+export const CLAIM_MS = Math.max(SEND_DEADLINE_MS, SEND_TIMEOUTS.webhookMs) + 60_000;
 /** Enough of an SMTP or network error to act on, without flooding the console. */
 const MAX_ERROR_LENGTH = 300;
 
@@ -164,7 +181,7 @@ export interface DeliveryWorkerOptions {
   /** PARLEY_MESSAGE_WEBHOOK_URL and _SECRET; without a URL, webhook rows wait likewise. */
   webhook?: { url: string; secret?: string };
   log: Pick<Console, 'error'>;
-  /** The clock for the timer's runs. */
+  /** The clock: when the timer's runs start, when each row is claimed, and when its outcome is recorded. */
   now: () => Date;
 }
 
@@ -189,11 +206,20 @@ export class DeliveryWorker {
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.mailer = options.smtpUrl
-      ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: SEND_TIMEOUT_MS, greetingTimeout: SEND_TIMEOUT_MS, socketTimeout: SEND_TIMEOUT_MS })
+      ? nodemailer.createTransport({
+          url: options.smtpUrl,
+          connectionTimeout: SEND_TIMEOUTS.smtpConnectionMs,
+          greetingTimeout: SEND_TIMEOUTS.smtpGreetingMs,
+          socketTimeout: SEND_TIMEOUTS.smtpSocketMs,
+        })
       : undefined;
   }
 
-  /** Sends every row due at `now` once; failures are rescheduled from `now`. */
+  /**
+   * Sends every row due at `now` once. Each row is claimed just before it is sent, and its outcome
+   * recorded just after, at the clock's time then: a run can last minutes (up to 50 rows, one
+   * after another), and a claim or retry timed from its start would already be in the past.
+   */
   runDue(now: Date): Promise<RunResult> {
     const run = this.previous.then(() => this.deliverDue(now));
     this.previous = run.catch(() => undefined);
@@ -223,22 +249,28 @@ export class DeliveryWorker {
 
   private async deliverDue(now: Date): Promise<RunResult> {
     const result: RunResult = { delivered: 0, failed: 0 };
-    for (const delivery of await this.options.store.due(now)) {
+    const { store, log } = this.options;
+    for (const delivery of await store.due(now)) {
+      const claimedAt = this.options.now();
       // Another instance's worker may have taken it since the list was read.
-      if (!(await this.options.store.claim(delivery.id, now, new Date(now.getTime() + CLAIM_MS)))) continue;
+      const claim = await store.claim(delivery.id, claimedAt, new Date(claimedAt.getTime() + CLAIM_MS));
+      if (!claim) continue;
       const outcome = await this.send(delivery);
+      const doneAt = this.options.now();
+      const what = `left message ${delivery.escalationId} by ${delivery.channel}`;
       if (outcome.ok) {
-        await this.options.store.markDelivered(delivery.id, now);
-        result.delivered++;
+        if ((await store.markDelivered(delivery.id, doneAt, claim.token)) === 'recorded') result.delivered++;
+        else log.error(`[delivery] ${what}: sent, but its claim ran out first and another instance holds it now, so that instance records it`);
         continue;
       }
       const attempt = delivery.attempts + 1;
-      const next = new Date(now.getTime() + retryDelayMs(attempt));
+      const next = new Date(doneAt.getTime() + retryDelayMs(attempt));
       const error = outcome.error.slice(0, MAX_ERROR_LENGTH);
-      await this.options.store.markFailed(delivery.id, error, next);
-      this.options.log.error(
-        `[delivery] left message ${delivery.escalationId} by ${delivery.channel}: attempt ${attempt} failed: ${error}; next attempt at ${next.toISOString()}`,
-      );
+      if ((await store.markFailed(delivery.id, error, next, claim.token)) === 'not-held') {
+        log.error(`[delivery] ${what}: attempt failed: ${error}; its claim ran out first and another instance holds it now, so that instance retries it`);
+        continue;
+      }
+      log.error(`[delivery] ${what}: attempt ${attempt} failed: ${error}; next attempt at ${next.toISOString()}`);
       result.failed++;
     }
     return result;
@@ -253,7 +285,12 @@ export class DeliveryWorker {
     const mail = emailPayloadSchema.safeParse(d.payload);
     if (!mail.success) return { ok: false, error: `stored email is malformed: ${mail.error.issues.map((i) => i.path.join('.')).join(', ')}` };
     try {
-      await this.mailer.sendMail({ ...mail.data, headers: { 'X-Parley-Reference': idempotencyKey(d.escalationId, 'email') } });
+      // The deadline closes the connection: a send given up on cannot still reach the mailbox later.
+      await this.mailer.sendMail({
+        ...mail.data,
+        headers: { 'X-Parley-Reference': idempotencyKey(d.escalationId, 'email') },
+        signal: AbortSignal.timeout(SEND_DEADLINE_MS),
+      });
       return { ok: true };
     } catch (err) {
       return { ok: false, error: describe(err) };
@@ -271,7 +308,7 @@ export class DeliveryWorker {
     };
     try {
       // A redirect is a failure, not something to follow: re-posting the body elsewhere is the receiver's call.
-      const res = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+      const res = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUTS.webhookMs) });
       // The answer's body is not read: a CRM may echo the resident's details back.
       await res.body?.cancel();
       return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };

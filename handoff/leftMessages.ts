@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Sql, StoreSchema } from '../knowledge/sql';
 import type { Contact } from './contact';
 
@@ -54,6 +55,15 @@ export interface Delivery {
   lastError?: string;
 }
 
+/** A sender's hold on an outbox row: only the holder of `token` may record how the send went. */
+export interface DeliveryClaim {
+  id: number;
+  token: string;
+  until: Date;
+}
+
+export type MarkResult = 'recorded' | 'not-held';
+
 export type LeftMessageStatus = 'open' | 'answered';
 
 export type AnswerResult =
@@ -76,12 +86,18 @@ export interface LeftMessageStore {
   /** Undelivered rows whose next attempt is due, soonest first. */
   due(now: Date, limit?: number): Promise<Delivery[]>;
   /**
-   * Takes a due row for one sender until `until`: false if it is delivered, not due, or another
-   * instance took it first. A sender that dies mid-send leaves the row due again at `until`.
+   * Takes a due row for one sender until `until`, under a new random token: undefined if it is
+   * delivered, not due, or another sender took it first. A sender that dies mid-send leaves the
+   * row due again at `until`, when another may claim it (and the first one's token stops counting).
    */
-  claim(id: number, now: Date, until: Date): Promise<boolean>;
-  markDelivered(id: number, now: Date): Promise<void>;
-  markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void>;
+  claim(id: number, now: Date, until: Date): Promise<DeliveryClaim | undefined>;
+  /**
+   * Records a send: only while `token` still holds the row (without a token, only while no sender
+   * holds it). `not-held` changed nothing: the claim ran out and another sender has the row.
+   */
+  markDelivered(id: number, now: Date, token?: string): Promise<MarkResult>;
+  /** Records a failed attempt and when to try again, and frees the row; held as markDelivered. */
+  markFailed(id: number, error: string, nextAttemptAt: Date, token?: string): Promise<MarkResult>;
   /**
    * Runs `work` in one transaction of the database this store shares with the queue, so a
    * message and its escalation change together (left together, answered and closed together):
@@ -90,6 +106,12 @@ export interface LeftMessageStore {
    */
   atomically<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 }
+
+/**
+ * Who holds a row being sent (DeliveryClaim.token; NULL when nobody does). Without it a sender
+ * whose claim ran out could still record its result over the next sender's claim.
+ */
+const CLAIM_TOKEN_MIGRATION = 'ALTER TABLE message_deliveries ADD COLUMN claim_token TEXT;';
 
 /** Needs the escalations table (ESCALATIONS_SCHEMA) first. */
 export const LEFT_MESSAGES_SCHEMA: StoreSchema = {
@@ -120,6 +142,7 @@ export const LEFT_MESSAGES_SCHEMA: StoreSchema = {
      UNIQUE (escalation_id, channel)
    );
    CREATE INDEX message_deliveries_due ON message_deliveries (next_attempt_at, id) WHERE delivered_at IS NULL;`,
+    CLAIM_TOKEN_MIGRATION,
   ],
   postgres: [
     `CREATE TABLE left_messages (
@@ -147,6 +170,7 @@ export const LEFT_MESSAGES_SCHEMA: StoreSchema = {
        UNIQUE (escalation_id, channel)
      );
      CREATE INDEX message_deliveries_due ON message_deliveries (next_attempt_at, id) WHERE delivered_at IS NULL;`,
+    CLAIM_TOKEN_MIGRATION,
   ],
 };
 
@@ -171,6 +195,7 @@ interface DeliveryRow {
   next_attempt_at: string;
   delivered_at: string | null;
   last_error: string | null;
+  claim_token: string | null;
 }
 
 const messageFromRow = (r: MessageRow): LeftMessage => ({
@@ -197,6 +222,13 @@ const deliveryFromRow = (r: DeliveryRow): Delivery => ({
 export const REMOVED = '[removed]';
 
 const ORDER = 'ORDER BY left_at, escalation_id';
+
+/**
+ * The row is still the caller's: its claim token is the one given, or both are absent. Part of
+ * the UPDATE itself, so a claim taken over between a send and its record wins. Tokens are UUIDs,
+ * never '', so COALESCE compares NULL with NULL the same way on SQLite and PostgreSQL.
+ */
+const HELD = "COALESCE(claim_token, '') = COALESCE(@token, '')";
 
 export class SqlLeftMessageStore implements LeftMessageStore {
   constructor(private readonly sql: Sql) {}
@@ -275,23 +307,29 @@ export class SqlLeftMessageStore implements LeftMessageStore {
     return rows.map(deliveryFromRow);
   }
 
-  async claim(id: number, now: Date, until: Date): Promise<boolean> {
+  async claim(id: number, now: Date, until: Date): Promise<DeliveryClaim | undefined> {
+    const token = randomUUID();
     const { changes } = await this.sql.run(
-      'UPDATE message_deliveries SET next_attempt_at = @until WHERE id = @id AND delivered_at IS NULL AND next_attempt_at <= @now',
-      { id, now: now.toISOString(), until: until.toISOString() },
+      'UPDATE message_deliveries SET next_attempt_at = @until, claim_token = @token WHERE id = @id AND delivered_at IS NULL AND next_attempt_at <= @now',
+      { id, now: now.toISOString(), until: until.toISOString(), token },
     );
-    return changes === 1;
+    return changes === 1 ? { id, token, until } : undefined;
   }
 
-  async markDelivered(id: number, now: Date): Promise<void> {
-    await this.sql.run('UPDATE message_deliveries SET attempts = attempts + 1, delivered_at = @at WHERE id = @id AND delivered_at IS NULL', { id, at: now.toISOString() });
+  async markDelivered(id: number, now: Date, token?: string): Promise<MarkResult> {
+    const { changes } = await this.sql.run(
+      `UPDATE message_deliveries SET attempts = attempts + 1, delivered_at = @at, claim_token = NULL WHERE id = @id AND delivered_at IS NULL AND ${HELD}`,
+      { id, at: now.toISOString(), token: token ?? null },
+    );
+    return changes === 1 ? 'recorded' : 'not-held';
   }
 
-  async markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.sql.run(
-      'UPDATE message_deliveries SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE id = @id AND delivered_at IS NULL',
-      { id, error, next: nextAttemptAt.toISOString() },
+  async markFailed(id: number, error: string, nextAttemptAt: Date, token?: string): Promise<MarkResult> {
+    const { changes } = await this.sql.run(
+      `UPDATE message_deliveries SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next, claim_token = NULL WHERE id = @id AND delivered_at IS NULL AND ${HELD}`,
+      { id, error, next: nextAttemptAt.toISOString(), token: token ?? null },
     );
+    return changes === 1 ? 'recorded' : 'not-held';
   }
 
   atomically<T>(work: (tx: Sql) => Promise<T>): Promise<T> {

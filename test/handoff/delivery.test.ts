@@ -3,6 +3,7 @@ import type http from 'node:http';
 import { openDatabase, SqliteBackend } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import {
+  CLAIM_MS,
   DeliveryWorker,
   deliveryState,
   formatTime,
@@ -56,6 +57,22 @@ async function setup(settings: DeliverySettings, file = ':memory:') {
   };
   return { backend, store, leave, deliveriesOf: async (id: number) => (await store.deliveries([id])).get(id)! };
 }
+
+/** `count` left messages, each with one webhook row whose payload names its escalation, due at `now`. */
+async function leaveForWebhook(backend: { sql: SqlOf }, count: number): Promise<number[]> {
+  const queue = new SqlEscalationQueue(backend.sql);
+  const store = new SqlLeftMessageStore(backend.sql);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = await queue.leaveMessage({ conversationId: `c${i}`, reference: {}, department: 'waste', priority: 'normal', reason: 'closed' }, now);
+    await store.add({ escalationId: e.id, question: QUESTION, contact: CONTACT, deliveries: [{ channel: 'webhook', payload: { escalationId: e.id } }] }, now);
+    ids.push(e.id);
+  }
+  return ids;
+}
+type SqlOf = ConstructorParameters<typeof SqlLeftMessageStore>[0];
+
+const postedIds = (received: { body: string }[]) => received.map((r) => (JSON.parse(r.body) as { escalationId: number }).escalationId);
 
 function recordingLog() {
   const lines: string[] = [];
@@ -237,12 +254,15 @@ describe('DeliveryWorker', () => {
     const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', smtp: { from: 'parley@testshire.example' } });
     const id = await leave();
     const { lines, log } = recordingLog();
-    const worker = new DeliveryWorker({ store, smtpUrl: smtp.url, log, now: () => now });
+    let clock = now;
+    const worker = new DeliveryWorker({ store, smtpUrl: smtp.url, log, now: () => clock });
     try {
-      expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 1 });
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 1 });
       expect(await deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 1, nextAttemptAt: at(30).toISOString(), lastError: expect.stringContaining('452') })]);
-      expect(await worker.runDue(at(29))).toEqual({ delivered: 0, failed: 0 });
-      expect(await worker.runDue(at(30))).toEqual({ delivered: 1, failed: 0 });
+      clock = at(29);
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 0 });
+      clock = at(30);
+      expect(await worker.runDue(clock)).toEqual({ delivered: 1, failed: 0 });
     } finally {
       await worker.stop();
       await smtp.close();
@@ -257,16 +277,20 @@ describe('DeliveryWorker', () => {
     const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', webhookUrl: hook.url });
     const id = await leave();
     const { lines, log } = recordingLog();
-    const worker = new DeliveryWorker({ store, webhook: { url: hook.url, secret: SECRET }, log, now: () => now });
+    let clock = now;
+    const worker = new DeliveryWorker({ store, webhook: { url: hook.url, secret: SECRET }, log, now: () => clock });
     try {
-      expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 1 });
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 1 });
       expect(await deliveriesOf(id)).toEqual([
         expect.objectContaining({ channel: 'webhook', attempts: 1, nextAttemptAt: at(30).toISOString(), lastError: 'HTTP 500' }),
       ]);
-      expect(await worker.runDue(at(29))).toEqual({ delivered: 0, failed: 0 });
+      clock = at(29);
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 0 });
       expect(hook.received).toHaveLength(1);
-      expect(await worker.runDue(at(30))).toEqual({ delivered: 1, failed: 0 });
-      expect(await worker.runDue(at(7200))).toEqual({ delivered: 0, failed: 0 });
+      clock = at(30);
+      expect(await worker.runDue(clock)).toEqual({ delivered: 1, failed: 0 });
+      clock = at(7200);
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 0 });
     } finally {
       await worker.stop();
       await hook.close();
@@ -327,8 +351,8 @@ describe('DeliveryWorker', () => {
     const first = await setup({ timeZone: 'Europe/London', webhookUrl: down.url }, file);
     const id = await first.leave();
     const { lines, log } = recordingLog();
-    const worker = new DeliveryWorker({ store: first.store, webhook: { url: down.url, secret: SECRET }, log, now: () => now });
     let clock = now;
+    const worker = new DeliveryWorker({ store: first.store, webhook: { url: down.url, secret: SECRET }, log, now: () => clock });
     const waits: number[] = [];
     for (let attempt = 1; attempt <= 6; attempt++) {
       expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 1 });
@@ -371,6 +395,74 @@ describe('DeliveryWorker', () => {
     await worker.stop();
     expect((await deliveriesOf(id)).map((d) => d.lastError)).toEqual(['no SMTP server is set (PARLEY_SMTP_URL)', 'no webhook URL is set (PARLEY_MESSAGE_WEBHOOK_URL)']);
     expect(lines).toHaveLength(2);
+  });
+
+  it('claims each row when it is about to send it, until a time after the clock then, however long the sends before took', async () => {
+    const backend = new SqliteBackend(openDatabase(':memory:'));
+    await migrateAll(backend.sql);
+    const store = new SqlLeftMessageStore(backend.sql);
+    const ids = await leaveForWebhook(backend, 3);
+    let clock = now;
+    // While each row is being posted: the clock then, and the claim the row carries.
+    const seen: { id: number; at: Date; claimedUntil: string }[] = [];
+    const server = await startHttpServer(async ({ body }) => {
+      const id = (JSON.parse(body) as { escalationId: number }).escalationId;
+      seen.push({ id, at: clock, claimedUntil: (await store.deliveries([id])).get(id)![0]!.nextAttemptAt });
+      // Every send is slow: ten minutes pass before the CRM answers.
+      clock = new Date(clock.getTime() + 10 * 60_000);
+      return { status: 200 };
+    });
+    const worker = new DeliveryWorker({ store, webhook: { url: `${server.origin}/` }, log: recordingLog().log, now: () => clock });
+    try {
+      expect(await worker.runDue(clock)).toEqual({ delivered: 3, failed: 0 });
+    } finally {
+      await worker.stop();
+      await server.close();
+      await backend.close();
+    }
+    expect(seen.map((s) => s.id)).toEqual(ids);
+    expect(seen.map((s) => s.at.toISOString())).toEqual([0, 10, 20].map((m) => at(m * 60).toISOString()));
+    // Held from the moment it was claimed, not from the start of the run (which had long passed for the later rows).
+    expect(seen.map((s) => s.claimedUntil)).toEqual([0, 10, 20].map((m) => new Date(at(m * 60).getTime() + CLAIM_MS).toISOString()));
+  });
+
+  it('records nothing, and says so, when its claim ran out during the send and another instance took the row', async () => {
+    const file = tempDbFile();
+    const backend = new SqliteBackend(openDatabase(file));
+    await migrateAll(backend.sql);
+    const other = new SqliteBackend(openDatabase(file));
+    const store = new SqlLeftMessageStore(backend.sql);
+    const elsewhere = new SqlLeftMessageStore(other.sql);
+    const [id] = await leaveForWebhook(backend, 1);
+    let clock = now;
+    let takenOver: { id: number; token: string } | undefined;
+    const server = await startHttpServer(async () => {
+      // The send outlives its claim, and another instance's worker claims the row meanwhile.
+      clock = new Date(now.getTime() + CLAIM_MS);
+      const [row] = await elsewhere.due(clock);
+      takenOver = await elsewhere.claim(row!.id, clock, new Date(clock.getTime() + CLAIM_MS));
+      return { status: 200 };
+    });
+    const { lines, log } = recordingLog();
+    const worker = new DeliveryWorker({ store, webhook: { url: `${server.origin}/` }, log, now: () => clock });
+    try {
+      expect(await worker.runDue(clock)).toEqual({ delivered: 0, failed: 0 });
+      expect(takenOver).toBeDefined();
+      const [row] = (await store.deliveries([id!])).get(id!)!;
+      expect(row).toEqual(expect.objectContaining({ attempts: 0, nextAttemptAt: new Date(clock.getTime() + CLAIM_MS).toISOString() }));
+      expect(row).not.toHaveProperty('deliveredAt');
+      expect(lines).toEqual([
+        `[delivery] left message ${id} by webhook: sent, but its claim ran out first and another instance holds it now, so that instance records it`,
+      ]);
+      // The instance that holds the row now is the one whose record counts.
+      expect(await elsewhere.markDelivered(takenOver!.id, clock, takenOver!.token)).toBe('recorded');
+      expect((await store.deliveries([id!])).get(id!)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: clock.toISOString() })]);
+    } finally {
+      await worker.stop();
+      await server.close();
+      await other.close();
+      await backend.close();
+    }
   });
 
   it('runs on its own timer once started, and stop() waits for the run in progress', async () => {
@@ -429,6 +521,43 @@ forEachBackend('DeliveryWorker on two instances', (fresh) => {
       expect(ids.map((id) => deliveries.get(id)![0]!.attempts)).toEqual(Array(10).fill(1));
     } finally {
       await hook.close();
+      await other.close();
+    }
+  });
+  it('posts each left message once when a slow webhook makes a run outlast the claims timed from its start', async () => {
+    const backend = await fresh();
+    await migrateAll(backend.sql);
+    const other = await secondInstance(backend);
+    const store = new SqlLeftMessageStore(backend.sql);
+    const ids = await leaveForWebhook(backend, 4);
+    const { log, lines } = recordingLog();
+    let clock = now;
+    let secondRun: Promise<{ delivered: number; failed: number }> | undefined;
+    const received: { body: string }[] = [];
+    const slow = await startHttpServer(async ({ body }) => {
+      received.push({ body });
+      // Each post takes 45 s: by the second, a minute and a half has passed since the first run began.
+      clock = new Date(clock.getTime() + 45_000);
+      if (received.length === 2) {
+        // While the first instance is still posting its second row, the other instance's worker runs.
+        secondRun = workers[1]!.runDue(clock);
+        await secondRun;
+      }
+      return { status: 200 };
+    });
+    const workers = [store, new SqlLeftMessageStore(other.sql)].map((s) => new DeliveryWorker({ store: s, webhook: { url: `${slow.origin}/` }, log, now: () => clock }));
+    try {
+      const first = await workers[0]!.runDue(clock);
+      const second = await secondRun!;
+      await Promise.all(workers.map((w) => w.stop()));
+      expect(lines).toEqual([]);
+      expect(first.delivered + second.delivered).toBe(4);
+      expect(second.delivered).toBeGreaterThan(0);
+      expect([...postedIds(received)].sort((a, b) => a - b)).toEqual(ids);
+      const deliveries = await store.deliveries(ids);
+      expect(ids.map((id) => deliveries.get(id)![0]!.attempts)).toEqual([1, 1, 1, 1]);
+    } finally {
+      await slow.close();
       await other.close();
     }
   });

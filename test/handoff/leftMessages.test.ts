@@ -157,15 +157,44 @@ forEachBackend('SqlLeftMessageStore', (fresh) => {
     const { store, leave } = await setup(await fresh());
     const m = await leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
     const [d] = await store.due(now);
-    expect(await store.claim(d!.id, now, later(1))).toBe(true);
-    expect(await store.claim(d!.id, now, later(1))).toBe(false);
+    const first = await store.claim(d!.id, now, later(1));
+    expect(first).toEqual({ id: d!.id, token: expect.any(String), until: later(1) });
+    expect(await store.claim(d!.id, now, later(1))).toBeUndefined();
     expect(await store.due(now)).toEqual([]);
     // The claimant died mid-send: the row is due again when its claim runs out.
     expect((await store.due(later(1))).map((x) => x.id)).toEqual([d!.id]);
-    expect(await store.claim(d!.id, later(1), later(2))).toBe(true);
-    await store.markDelivered(d!.id, later(1));
-    expect(await store.claim(d!.id, later(5), later(6))).toBe(false);
+    const second = await store.claim(d!.id, later(1), later(2));
+    expect(second?.token).toEqual(expect.any(String));
+    expect(second?.token).not.toBe(first?.token);
+    expect(await store.markDelivered(d!.id, later(1), second!.token)).toBe('recorded');
+    expect(await store.claim(d!.id, later(5), later(6))).toBeUndefined();
     expect((await store.deliveries([m.escalationId])).get(m.escalationId)).toEqual([expect.objectContaining({ attempts: 1, deliveredAt: later(1).toISOString() })]);
+  });
+
+  it('records nothing for a sender whose claim ran out and was taken: the new holder records the send', async () => {
+    const { store, leave } = await setup(await fresh());
+    const m = await leave({ deliveries: [{ channel: 'webhook', payload: {} }] });
+    const [d] = await store.due(now);
+    const lost = (await store.claim(d!.id, now, later(1)))!;
+    const taken = (await store.claim(d!.id, later(1), later(3)))!;
+    const row = async () => (await store.deliveries([m.escalationId])).get(m.escalationId)![0]!;
+    const before = await row();
+
+    expect(await store.markDelivered(d!.id, later(2), lost.token)).toBe('not-held');
+    expect(await store.markFailed(d!.id, 'HTTP 504', later(9), lost.token)).toBe('not-held');
+    // A sender with no claim at all cannot record over one either.
+    expect(await store.markDelivered(d!.id, later(2))).toBe('not-held');
+    expect(await row()).toEqual(before);
+    expect(before).toEqual(expect.objectContaining({ attempts: 0, nextAttemptAt: later(3).toISOString() }));
+    expect(before).not.toHaveProperty('deliveredAt');
+    expect(await store.due(later(2))).toEqual([]);
+
+    expect(await store.markFailed(d!.id, 'HTTP 500', later(4), taken.token)).toBe('recorded');
+    // A failure frees the row: the token that recorded it does not hold it any more, the next claim does.
+    expect(await store.markDelivered(d!.id, later(4), taken.token)).toBe('not-held');
+    const retry = (await store.claim(d!.id, later(4), later(5)))!;
+    expect(await store.markDelivered(d!.id, later(4), retry.token)).toBe('recorded');
+    expect(await row()).toEqual(expect.objectContaining({ attempts: 2, lastError: 'HTTP 500', deliveredAt: later(4).toISOString() }));
   });
 
   it('records one reply of two agents answering at once on two instances', async () => {
