@@ -65,19 +65,21 @@ const LONGEST_RETRY_MS = 60 * 60_000;
  * socket timeout could go on for longer, so the whole email is also given up (its connection
  * closed) at the sum of the three.
  */
-export const SEND_TIMEOUTS = {
-  webhookMs: 30_000,
-  smtpConnectionMs: 15_000,
-  smtpGreetingMs: 15_000,
-  smtpSocketMs: 30_000,
-} as const;
-const SEND_DEADLINE_MS = SEND_TIMEOUTS.smtpConnectionMs + SEND_TIMEOUTS.smtpGreetingMs + SEND_TIMEOUTS.smtpSocketMs;
+export interface SendTimeouts {
+  webhookMs: number;
+  smtpConnectionMs: number;
+  smtpGreetingMs: number;
+  smtpSocketMs: number;
+}
+export const SEND_TIMEOUTS: SendTimeouts = { webhookMs: 30_000, smtpConnectionMs: 15_000, smtpGreetingMs: 15_000, smtpSocketMs: 30_000 };
+const emailDeadlineMs = (t: SendTimeouts) => t.smtpConnectionMs + t.smtpGreetingMs + t.smtpSocketMs;
 /**
  * How long a row is held for the sender that claimed it, from the moment it is claimed: longer
  * than the sum of a send's timeouts, with a minute to record how it went. A shorter hold lets
  * another instance claim the row while this one is still sending it, and send it again.
  */
-export const CLAIM_MS = Math.max(SEND_DEADLINE_MS, SEND_TIMEOUTS.webhookMs) + 60_000;
+export const claimMs = (t: SendTimeouts) => Math.max(emailDeadlineMs(t), t.webhookMs) + 60_000;
+export const CLAIM_MS = claimMs(SEND_TIMEOUTS);
 /** Enough of an SMTP or network error to act on, without flooding the console. */
 const MAX_ERROR_LENGTH = 300;
 
@@ -181,6 +183,8 @@ export interface DeliveryWorkerOptions {
   /** PARLEY_MESSAGE_WEBHOOK_URL and _SECRET; without a URL, webhook rows wait likewise. */
   webhook?: { url: string; secret?: string };
   log: Pick<Console, 'error'>;
+  /** SEND_TIMEOUTS unless given (tests give short ones); the claim is sized from them. */
+  timeouts?: SendTimeouts;
   /** The clock: when the timer's runs start, when each row is claimed, and when its outcome is recorded. */
   now: () => Date;
 }
@@ -204,13 +208,16 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  private readonly timeouts: SendTimeouts;
+
   constructor(private readonly options: DeliveryWorkerOptions) {
+    this.timeouts = options.timeouts ?? SEND_TIMEOUTS;
     this.mailer = options.smtpUrl
       ? nodemailer.createTransport({
           url: options.smtpUrl,
-          connectionTimeout: SEND_TIMEOUTS.smtpConnectionMs,
-          greetingTimeout: SEND_TIMEOUTS.smtpGreetingMs,
-          socketTimeout: SEND_TIMEOUTS.smtpSocketMs,
+          connectionTimeout: this.timeouts.smtpConnectionMs,
+          greetingTimeout: this.timeouts.smtpGreetingMs,
+          socketTimeout: this.timeouts.smtpSocketMs,
         })
       : undefined;
   }
@@ -253,7 +260,7 @@ export class DeliveryWorker {
     for (const delivery of await store.due(now)) {
       const claimedAt = this.options.now();
       // Another instance's worker may have taken it since the list was read.
-      const claim = await store.claim(delivery.id, claimedAt, new Date(claimedAt.getTime() + CLAIM_MS));
+      const claim = await store.claim(delivery.id, claimedAt, new Date(claimedAt.getTime() + claimMs(this.timeouts)));
       if (!claim) continue;
       const outcome = await this.send(delivery);
       const doneAt = this.options.now();
@@ -289,7 +296,7 @@ export class DeliveryWorker {
       await this.mailer.sendMail({
         ...mail.data,
         headers: { 'X-Parley-Reference': idempotencyKey(d.escalationId, 'email') },
-        signal: AbortSignal.timeout(SEND_DEADLINE_MS),
+        signal: AbortSignal.timeout(emailDeadlineMs(this.timeouts)),
       });
       return { ok: true };
     } catch (err) {
@@ -308,7 +315,7 @@ export class DeliveryWorker {
     };
     try {
       // A redirect is a failure, not something to follow: re-posting the body elsewhere is the receiver's call.
-      const res = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(SEND_TIMEOUTS.webhookMs) });
+      const res = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeouts.webhookMs) });
       // The answer's body is not read: a CRM may echo the resident's details back.
       await res.body?.cancel();
       return res.status >= 200 && res.status < 300 ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };

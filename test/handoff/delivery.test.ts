@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import net from 'node:net';
 import { openDatabase, SqliteBackend } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import {
@@ -462,6 +463,49 @@ describe('DeliveryWorker', () => {
       await server.close();
       await other.close();
       await backend.close();
+    }
+  });
+
+  it('gives up an email whose server keeps talking without ever finishing, and closes its connection', async () => {
+    // A mail server that greets, then answers EHLO with continuation lines forever: the
+    // connection never falls silent, so only the deadline on the whole email can end it.
+    const sockets: net.Socket[] = [];
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.write('220 stall.example ESMTP\r\n');
+      let drip: NodeJS.Timeout | undefined;
+      socket.once('data', () => {
+        drip = setInterval(() => socket.write('250-still thinking\r\n'), 20);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        closed();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const { store, leave, deliveriesOf } = await setup({ timeZone: 'Europe/London', smtp: { from: 'parley@testshire.example' } });
+    const id = await leave();
+    const worker = new DeliveryWorker({
+      store,
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      log: recordingLog().log,
+      now: () => now,
+      // Short, so the test is quick; the silence allowed is far longer than the server's pauses.
+      timeouts: { webhookMs: 1000, smtpConnectionMs: 1000, smtpGreetingMs: 1000, smtpSocketMs: 2000 },
+    });
+    try {
+      expect(await worker.runDue(now)).toEqual({ delivered: 0, failed: 1 });
+      await connectionClosed;
+      expect(sockets).toHaveLength(1);
+      expect(await deliveriesOf(id)).toEqual([expect.objectContaining({ attempts: 1, lastError: expect.stringMatching(/abort/i) })]);
+    } finally {
+      await worker.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
