@@ -333,7 +333,9 @@ export function mountConsoleApi(server: Server, deps: ConsoleDeps): ConsoleApi {
       if (e.status !== 'active') throw new HttpError(409, 'not-active', `Pick this up first: it is ${e.status}.`);
       if (e.agentId !== String(agent.id)) throw new HttpError(403, 'not-yours', 'Another agent has this chat.');
       // Stored first, so a failed delivery loses nothing; delivered after.
-      const message = await deps.messages.add({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
+      // Only while the chat is still this agent's: another instance may have requeued or moved it since it was read.
+      const message = await deps.messages.addWhileActive({ escalationId: e.id, author: 'agent', agentId: String(agent.id), text }, now());
+      if (!message) throw new HttpError(409, 'changed', 'This chat has changed. Look at it again before you act.');
       events.publish({ type: 'agent-message', escalationId: e.id, department: e.department, agentId: String(agent.id) });
       try {
         await deps.sendToResident(e.reference, text);

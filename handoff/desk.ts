@@ -193,7 +193,10 @@ export class HandoffDesk {
     const state = stateOf(open);
     if (!open || state === 'bot') return this.rating(conversationId, text, now);
     if (state === 'agent') {
-      await this.deps.messages.add({ escalationId: open.id, author: 'resident', text }, now);
+      // Only while the chat is still active: if it was requeued or closed since it was read, the
+      // message is answered from the new state (once).
+      const added = await this.deps.messages.addWhileActive({ escalationId: open.id, author: 'resident', text }, now);
+      if (!added) return mayLookAgain ? this.residentTurn(conversationId, text, now, false) : { kind: 'bot' };
       this.deps.events.publish({ type: 'resident-message', escalationId: open.id, department: open.department, ...(open.agentId && { agentId: open.agentId }) });
       return { kind: 'to-agent' };
     }

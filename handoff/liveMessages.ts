@@ -24,6 +24,12 @@ export interface LiveMessage {
 
 export interface LiveMessageStore {
   add(message: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage>;
+  /**
+   * `add`, but only while the chat is still active (and, for an agent's message, still that
+   * agent's), in the same statement: undefined if it has been requeued, moved or closed meanwhile
+   * (on another instance, say).
+   */
+  addWhileActive(message: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage | undefined>;
   markDelivered(id: number, now: Date): Promise<void>;
   list(escalationId: number): Promise<LiveMessage[]>;
 }
@@ -82,6 +88,18 @@ export class SqlLiveMessageStore implements LiveMessageStore {
     private readonly sql: Sql,
     private readonly options: { redact: boolean } = { redact: true },
   ) {}
+
+  async addWhileActive(m: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage | undefined> {
+    const text = m.author === 'resident' && this.options.redact ? redact(m.text).text : m.text;
+    const row = await this.sql.get<Row>(
+      `INSERT INTO live_messages (escalation_id, author, agent_id, text, sent_at)
+       SELECT @id, @author, @agentId, @text, @at
+        WHERE EXISTS (SELECT 1 FROM escalations WHERE id = @id AND status = 'active' AND (@author = 'resident' OR agent_id = @agentId))
+       RETURNING *`,
+      { id: m.escalationId, author: m.author, agentId: m.agentId ?? null, text, at: now.toISOString() },
+    );
+    return row && fromRow(row);
+  }
 
   async add(m: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage> {
     const text = m.author === 'resident' && this.options.redact ? redact(m.text).text : m.text;

@@ -25,6 +25,20 @@ forEachBackend('SqlLiveMessageStore', (fresh) => {
     ]);
   });
 
+  it('adds while the chat is active and the agent’s, in one statement; not once it has been requeued or closed', async () => {
+    const { sql, id, messages } = await setup(fresh);
+    const queue = new SqlEscalationQueue(sql);
+    expect(await messages.addWhileActive({ escalationId: id, author: 'resident', text: 'still waiting' }, now)).toBeUndefined();
+    expect((await queue.pickup(id, '7', now)).kind).toBe('picked');
+    expect((await messages.addWhileActive({ escalationId: id, author: 'agent', agentId: '7', text: 'Hello, Ann here' }, now))?.text).toBe('Hello, Ann here');
+    expect(await messages.addWhileActive({ escalationId: id, author: 'agent', agentId: '8', text: 'not my chat' }, now)).toBeUndefined();
+    expect((await messages.addWhileActive({ escalationId: id, author: 'resident', text: 'call me on 07700 900123' }, now))?.text).toBe('call me on [phone]');
+    expect((await queue.requeue(id, '7')).kind).toBe('done');
+    expect(await messages.addWhileActive({ escalationId: id, author: 'agent', agentId: '7', text: 'after the requeue' }, now)).toBeUndefined();
+    expect(await messages.addWhileActive({ escalationId: id, author: 'resident', text: 'after the requeue' }, now)).toBeUndefined();
+    expect((await messages.list(id)).map((m) => m.text)).toEqual(['Hello, Ann here', 'call me on [phone]']);
+  });
+
   it('redacts what residents write before it is stored, but not agents’ replies', async () => {
     const { sql, id, messages } = await setup(fresh);
     await messages.add({ escalationId: id, author: 'resident', text: 'call me on 07700 900123' }, now);
