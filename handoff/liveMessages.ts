@@ -89,8 +89,13 @@ export class SqlLiveMessageStore implements LiveMessageStore {
     private readonly options: { redact: boolean } = { redact: true },
   ) {}
 
+  /** What is stored of a message: a resident's words redacted (unless turned off), an agent's as written. */
+  private kept(m: { author: Author; text: string }): string {
+    return m.author === 'resident' && this.options.redact ? redact(m.text).text : m.text;
+  }
+
   async addWhileActive(m: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage | undefined> {
-    const text = m.author === 'resident' && this.options.redact ? redact(m.text).text : m.text;
+    const text = this.kept(m);
     const row = await this.sql.get<Row>(
       `INSERT INTO live_messages (escalation_id, author, agent_id, text, sent_at)
        SELECT @id, @author, @agentId, @text, @at
@@ -102,7 +107,7 @@ export class SqlLiveMessageStore implements LiveMessageStore {
   }
 
   async add(m: { escalationId: number; author: Author; agentId?: string; text: string }, now: Date): Promise<LiveMessage> {
-    const text = m.author === 'resident' && this.options.redact ? redact(m.text).text : m.text;
+    const text = this.kept(m);
     const row = await this.sql.get<Row>('INSERT INTO live_messages (escalation_id, author, agent_id, text, sent_at) VALUES (?, ?, ?, ?, ?) RETURNING *', [
       m.escalationId,
       m.author,
