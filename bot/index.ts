@@ -419,14 +419,15 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         clearInterval(presenceBeat);
         clearInterval(purger);
         reloader.close();
-        // Open event streams would hold the server open for ever.
-        consoleApi.close();
+        // Open event streams would hold the server open for ever; their agents are recorded
+        // disconnected before the database closes.
+        const consoleClosed = consoleApi.close();
         // Open web chat sockets too (its purge in progress finishes before the database closes).
         const webChannelClosed = webChannel.close();
         server.close(() => {
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
-          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
+          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, consoleClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
             if (backend instanceof SqliteBackend) {
               try {
                 // Everything into the main file now, so a copy or backup of it alone is whole.

@@ -58,7 +58,7 @@ export interface ConsoleApi {
   /** Tells the residents waiting for a department their new place and wait (the queue moved). */
   announcePositions(department: string): Promise<void>;
   /** Ends the open event streams, so the server can close. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 const loginBody = z.strictObject({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) });

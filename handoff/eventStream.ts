@@ -49,6 +49,8 @@ export function frame(type: string, data: unknown): string {
 
 export class EventStreams {
   private readonly open = new Set<() => void>();
+  /** Agents being recorded disconnected as their streams close. */
+  private readonly releasing = new Set<Promise<void>>();
   private readonly settings: StreamSettings;
 
   constructor(private readonly deps: EventStreamDeps) {
@@ -102,10 +104,12 @@ export class EventStreams {
       clearInterval(heartbeat);
       unsubscribe();
       const closedAt = this.deps.now();
-      opening
+      const releasing: Promise<void> = opening
         // A stream that never got marked connected (logged above) has nothing to release.
         .then((release) => release(closedAt), () => undefined)
-        .catch((err: unknown) => log.error(`[console] marking agent ${agent} disconnected: ${describe(err)}`));
+        .catch((err: unknown) => log.error(`[console] marking agent ${agent} disconnected: ${describe(err)}`))
+        .finally(() => this.releasing.delete(releasing));
+      this.releasing.add(releasing);
       this.open.delete(close);
       res.end();
     };
@@ -116,9 +120,13 @@ export class EventStreams {
     res.write(frame('hello', stream.hello));
   }
 
-  /** Ends every stream (the server is shutting down: it cannot close while they are open). */
-  closeAll(): void {
+  /**
+   * Ends every stream (the server is shutting down: it cannot close while they are open), and
+   * settles once each agent is recorded disconnected, so the database is not closed under it.
+   */
+  closeAll(): Promise<void> {
     for (const close of [...this.open]) close();
+    return Promise.all([...this.releasing]).then(() => undefined);
   }
 }
 

@@ -2,7 +2,11 @@ import pg from 'pg';
 import { launch } from '../../scripts/crash/server';
 import { FIXTURE_KB } from '../fixtureKb';
 import { postgresSkipReason, postgresUrl } from '../postgres';
+import { migrateAll } from '../../bot/db/schemas';
+import { SqlAgentStore } from '../../handoff/agents';
 import { startApp, testConfig } from '../app';
+import { freshPostgres } from '../db/backends';
+import { login } from '../handoff/consoleClient';
 import { tempDir } from '../tempDb';
 
 /**
@@ -69,6 +73,26 @@ async function startAndWaitForExit(databaseUrl: string): Promise<{ code: number 
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
+    }
+  });
+});
+
+(url ? describe : describe.skip)(`shutdown on PostgreSQL${url ? '' : ` (skipped: ${postgresSkipReason()})`}`, () => {
+  it('an officer whose console stream was open is recorded disconnected before the database closes', async () => {
+    const database = await freshPostgres(url!);
+    try {
+      await migrateAll(database.sql);
+      await new SqlAgentStore(database.sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, new Date());
+      const { app, url: base } = await startApp(testConfig({ DATABASE_URL: database.url }));
+      const ann = await login(base, 'Ann', 'ann-password-1');
+      const stream = await fetch(`${base}/api/console/events`, { headers: { cookie: ann.cookie } });
+      expect(stream.status).toBe(200);
+      for (let i = 0; i < 100 && (await database.sql.get<{ n: number }>('SELECT count(*) AS n FROM agent_streams'))!.n === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await database.sql.get('SELECT count(*) AS n FROM agent_streams')).toEqual({ n: 1 });
+      await app.close();
+      expect(await database.sql.get('SELECT count(*) AS n FROM agent_streams')).toEqual({ n: 0 });
+    } finally {
+      await database.close();
     }
   });
 });
