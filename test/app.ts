@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../bot/config';
-import { openDatabase, SqliteBackend, type Db, type Sql } from '../bot/db';
+import { openDatabase, SqliteBackend, type Sql } from '../bot/db';
 import { migrateAll } from '../bot/db/schemas';
 import { createApp, type App, type AppOptions } from '../bot/index';
 import { FIXTURE_KB } from './fixtureKb';
@@ -18,21 +18,9 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
 }
 
 /**
- * Opens the app's SQLite file, hands it to `use` and closes it again: to put agents and waiting
- * residents in before the app starts, or to read what the app stored.
- */
-export function withDatabase<T>(config: Config, use: (db: Db) => T): T {
-  const db = openDatabase(config.databaseFile);
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * The async twin of withDatabase, for stores on the Sql layer: every store's tables are made
- * first, as the app makes them, so a test can put data in before the app starts.
+ * Opens the app's SQLite file with every store's tables made, as the app makes them, hands it to
+ * `use` and closes it again: to put agents and waiting residents in before the app starts, or to
+ * read what the app stored.
  */
 export async function withSql<T>(config: Config, use: (sql: Sql) => Promise<T>): Promise<T> {
   const backend = new SqliteBackend(openDatabase(config.databaseFile));

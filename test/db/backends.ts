@@ -73,3 +73,25 @@ function track(open: FreshBackend): FreshBackend {
     return backend;
   };
 }
+
+/**
+ * A second connection to the same database as `backend`, as another Parley instance would open
+ * it (another SQLite connection to the file, or another PostgreSQL pool on the schema): for races
+ * between instances on either backend. The caller closes it.
+ */
+export function anotherConnection(backend: Backend): Backend {
+  if (backend instanceof PostgresBackend) return new PostgresBackend(backend.url, silent);
+  if (backend instanceof SqliteBackend) return new SqliteBackend(openDatabase(backend.db.name));
+  throw new Error(`No second connection for ${backend.label}`);
+}
+
+/**
+ * A second instance's backend on the same database, broadcast included: on PostgreSQL a new pool
+ * and listener on the schema; on SQLite (one process, an in-process broadcast) the same backend,
+ * whose `close` here does nothing. For the same steps on both backends.
+ */
+export function anotherInstance(backend: Backend): { backend: Backend; close: () => Promise<void> } {
+  if (!(backend instanceof PostgresBackend)) return { backend, close: async () => undefined };
+  const second = new PostgresBackend(backend.url, silent);
+  return { backend: second, close: () => second.close() };
+}

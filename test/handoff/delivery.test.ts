@@ -15,10 +15,9 @@ import {
 } from '../../handoff/delivery';
 import { SqlLeftMessageStore } from '../../handoff/leftMessages';
 import { SqlEscalationQueue } from '../../handoff/queue';
-import { forEachBackend } from '../db/backends';
+import { anotherConnection, forEachBackend } from '../db/backends';
 import { startHttpServer } from '../localServer';
 import { tempDbFile } from '../tempDb';
-import { secondInstance } from './instances';
 import { startSmtpStandIn } from './smtpStandIn';
 
 /** Wednesday 25 November 2026, 7pm in London: Waste and Recycling is closed. */
@@ -542,7 +541,7 @@ forEachBackend('DeliveryWorker on two instances', (fresh) => {
   it('posts each left message once when both instances’ workers run at the same moment', async () => {
     const backend = await fresh();
     await migrateAll(backend.sql);
-    const other = await secondInstance(backend);
+    const other = await anotherConnection(backend);
     const hook = await startWebhook([]);
     try {
       const queue = new SqlEscalationQueue(backend.sql);
@@ -571,7 +570,7 @@ forEachBackend('DeliveryWorker on two instances', (fresh) => {
   it('posts each left message once when a slow webhook makes a run outlast the claims timed from its start', async () => {
     const backend = await fresh();
     await migrateAll(backend.sql);
-    const other = await secondInstance(backend);
+    const other = await anotherConnection(backend);
     const store = new SqlLeftMessageStore(backend.sql);
     const ids = await leaveForWebhook(backend, 4);
     const { log, lines } = recordingLog();

@@ -2,9 +2,8 @@ import { openDatabase, SqliteBackend, type Backend } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import { SqlLeftMessageStore, type NewLeftMessage } from '../../handoff/leftMessages';
 import { SqlEscalationQueue } from '../../handoff/queue';
-import { forEachBackend } from '../db/backends';
+import { anotherConnection, forEachBackend } from '../db/backends';
 import { tempDbFile } from '../tempDb';
-import { secondInstance } from './instances';
 
 const now = new Date('2026-11-25T19:00:00Z');
 const later = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
@@ -200,7 +199,7 @@ forEachBackend('SqlLeftMessageStore', (fresh) => {
   it('records one reply of two agents answering at once on two instances', async () => {
     const backend = await fresh();
     const { store, leave } = await setup(backend);
-    const other = await secondInstance(backend);
+    const other = await anotherConnection(backend);
     try {
       const elsewhere = new SqlLeftMessageStore(other.sql);
       for (let round = 0; round < 20; round++) {

@@ -7,11 +7,10 @@ import { DutyRoster, SqlPresenceStore } from '../../handoff/presence';
 import { SqlSessionStore } from '../../handoff/sessions';
 import type { Sql } from '../../knowledge/sql';
 import { startApp, testConfig, withSql } from '../app';
-import { forEachBackend } from '../db/backends';
+import { anotherInstance, forEachBackend } from '../db/backends';
 import { repliesTo, residentMessage } from '../bot/residentClient';
 import { call, login, type SignedIn } from './consoleClient';
 import { openSse } from './sseClient';
-import { secondInstance } from './secondInstance';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
 
 const T0 = new Date('2026-11-25T10:00:00Z');
@@ -132,7 +131,7 @@ forEachBackend('presence with two instances on one database', (fresh) => {
     await migrateAll(backend.sql);
     const added = await new SqlAgentStore(backend.sql).add({ name: 'Ann', departments: ['waste'], password: 'ann-password-1' }, T0);
     ann = added.kind === 'added' ? added.agent.id : NaN;
-    const second = await secondInstance(backend);
+    const second = await anotherInstance(backend);
     closeSecond = second.close;
     one = presenceOf(backend.sql, 'instance-1');
     two = presenceOf(second.backend.sql, 'instance-2');

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { migrateStore, openDatabase, SqliteBackend, type Backend } from '../../bot/db';
 import { ESCALATIONS_SCHEMA, SqlEscalationQueue, type NewEscalation } from '../../handoff/queue';
-import { forEachBackend } from '../db/backends';
+import { anotherConnection, forEachBackend } from '../db/backends';
 import { tempDbFile } from '../tempDb';
-import { secondInstance } from './instances';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 25, 10, minute));
 const escalation = (conversationId: string, extra: Partial<NewEscalation> = {}): NewEscalation => ({
@@ -190,7 +189,7 @@ forEachBackend('SqlEscalationQueue on two instances', (fresh) => {
   beforeEach(async () => {
     const backend = await fresh();
     await migrateStore(backend.sql, ESCALATIONS_SCHEMA);
-    other = await secondInstance(backend);
+    other = await anotherConnection(backend);
     first = new SqlEscalationQueue(backend.sql);
     second = new SqlEscalationQueue(other.sql);
   });

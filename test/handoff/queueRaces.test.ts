@@ -11,10 +11,9 @@ import { FIXTURE_KB } from '../fixtureKb';
 import type { App } from '../../bot/index';
 import { SqlAgentStore } from '../../handoff/agents';
 import { startApp, testConfig } from '../app';
-import { describeInstances, forEachBackend } from '../db/backends';
+import { anotherConnection, describeInstances, forEachBackend } from '../db/backends';
 import { call, login } from './consoleClient';
 import { startStandInChannel, type StandInChannel } from './standInChannel';
-import { secondInstance } from './instances';
 
 /**
  * Issue 10: a change decided on a read that another instance has since made stale. Each race is
@@ -39,7 +38,7 @@ forEachBackend('Escalation changes on a stale read', (fresh) => {
   beforeEach(async () => {
     first = await fresh();
     await migrateAll(first.sql);
-    other = await secondInstance(first);
+    other = await anotherConnection(first);
     one = new SqlEscalationQueue(first.sql);
     two = new SqlEscalationQueue(other.sql);
   });

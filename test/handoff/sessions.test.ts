@@ -3,8 +3,7 @@ import { SqlAgentStore } from '../../handoff/agents';
 import { SqlSessionStore } from '../../handoff/sessions';
 import type { Sql } from '../../knowledge/sql';
 import type { Backend } from '../../bot/db';
-import { forEachBackend } from '../db/backends';
-import { secondInstance } from './secondInstance';
+import { anotherInstance, forEachBackend } from '../db/backends';
 
 const t = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 9, 0) + minutes * 60_000);
 const LIMITS = { idleMinutes: 30, maxHours: 12 };
@@ -81,7 +80,7 @@ forEachBackend('SqlSessionStore', (fresh) => {
   });
 
   it('counts every failed sign-in when several arrive at once on two instances', async () => {
-    const other = await secondInstance(backend);
+    const other = await anotherInstance(backend);
     try {
       const second = new SqlSessionStore(other.backend.sql, LIMITS);
       await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? second : sessions).signInFailed('Ann', t(1), WINDOW)));

@@ -4,9 +4,8 @@ import { migrateStore, type Backend } from '../../../bot/db';
 import { PostgresBroadcast } from '../../../bot/db/broadcast';
 import { mountLocalDirectLine, type MountedChannel } from '../../../bot/directline/mount';
 import { DIRECTLINE_SCHEMA } from '../../../bot/directline/store';
-import { forEachBackend } from '../../db/backends';
+import { anotherInstance, forEachBackend } from '../../db/backends';
 import { listenLocally, type LocalServer } from '../../localServer';
-import { sameDatabase } from './sameDatabase';
 
 const now = () => new Date('2026-11-25T10:00:00Z');
 
@@ -86,7 +85,7 @@ forEachBackend('the web channel on two instances sharing one database', (fresh) 
   it('a socket opened on one instance receives what the bot posts through the other, once each, in order', async () => {
     const first = await fresh();
     await migrateStore(first.sql, DIRECTLINE_SCHEMA);
-    const twin = await sameDatabase(first);
+    const twin = await anotherInstance(first);
     const one = await startInstance(first);
     const two = await startInstance(twin.backend);
     try {
@@ -127,7 +126,7 @@ forEachBackend('the web channel on two instances sharing one database', (fresh) 
   it('a stream ticket works once, on whichever instance it reaches first', async () => {
     const first = await fresh();
     await migrateStore(first.sql, DIRECTLINE_SCHEMA);
-    const twin = await sameDatabase(first);
+    const twin = await anotherInstance(first);
     const one = await startInstance(first);
     const two = await startInstance(twin.backend);
     try {

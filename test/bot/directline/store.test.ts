@@ -1,9 +1,8 @@
 import { migrateStore, openDatabase, SqliteBackend, type Backend, type Sql } from '../../../bot/db';
 import { DIRECTLINE_SCHEMA, SqlChannelStore } from '../../../bot/directline/store';
 import { copySqliteToPostgres } from '../../../scripts/db/copy';
-import { describeInstances, forEachBackend } from '../../db/backends';
+import { anotherInstance, describeInstances, forEachBackend } from '../../db/backends';
 import { tempDir } from '../../tempDb';
-import { sameDatabase } from './sameDatabase';
 
 const HOUR = 3_600_000;
 const t0 = new Date('2026-11-25T10:00:00Z');
@@ -101,7 +100,7 @@ forEachBackend('SqlChannelStore', (fresh, dialect) => {
     let closeTwin: () => Promise<void>;
 
     beforeEach(async () => {
-      const twin = await sameDatabase(backend);
+      const twin = await anotherInstance(backend);
       there = new SqlChannelStore(twin.backend.sql);
       closeTwin = twin.close;
     });

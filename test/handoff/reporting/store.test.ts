@@ -1,7 +1,6 @@
 import { migrateStore, type Backend } from '../../../bot/db';
 import { BadEventRowError, REPORT_EVENTS_SCHEMA, SqlReportEventStore } from '../../../handoff/reporting/store';
-import { forEachBackend } from '../../db/backends';
-import { twin } from '../../db/twin';
+import { anotherConnection, forEachBackend } from '../../db/backends';
 
 const at = (time: string) => new Date(`2026-11-23T${time}Z`);
 const wholeDay = { from: at('00:00:00'), to: at('23:00:00') };
@@ -56,7 +55,7 @@ forEachBackend('SqlReportEventStore', (fresh) => {
   });
 
   it('instances starting together on one database make one key between them', async () => {
-    const instances = [backend, twin(backend), twin(backend), twin(backend)];
+    const instances = [backend, anotherConnection(backend), anotherConnection(backend), anotherConnection(backend)];
     try {
       // Connections open first, so the four first writes reach the database together.
       await Promise.all(instances.map((i) => i.ping()));

@@ -1,7 +1,6 @@
 import { migrateStore, type Backend } from '../../../bot/db';
 import { GAP_SCHEMA, MAX_QUESTION_CHARS, SqlGapStore } from '../../../knowledge/gaps/store';
-import { forEachBackend } from '../../db/backends';
-import { twin } from '../../db/twin';
+import { anotherConnection, forEachBackend } from '../../db/backends';
 
 const store = (backend: Backend) => new SqlGapStore(backend.sql, { timeZone: 'Europe/London' });
 
@@ -55,7 +54,7 @@ forEachBackend('SqlGapStore', (fresh) => {
 
   it('keeps its key and rows across a restart, with its migrations numbered under its own name', async () => {
     const before = await store(backend).record({ kind: 'not-understood', question: 'one', conversationId: 'conv-a' }, new Date('2026-11-03T09:00:00Z'));
-    const again = twin(backend);
+    const again = anotherConnection(backend);
     try {
       await migrateStore(again.sql, GAP_SCHEMA);
       const gaps = store(again);
@@ -68,7 +67,7 @@ forEachBackend('SqlGapStore', (fresh) => {
   });
 
   it('instances recording at once on one database share one key, so one resident counts once', async () => {
-    const instances = [backend, twin(backend), twin(backend), twin(backend)];
+    const instances = [backend, anotherConnection(backend), anotherConnection(backend), anotherConnection(backend)];
     try {
       // Connections open first, so the four first writes reach the database together.
       await Promise.all(instances.map((i) => i.ping()));
