@@ -62,25 +62,6 @@ export function storageFailure(err: unknown, file: string): DatabaseUnavailableE
 }
 
 /**
- * Applies a store's numbered migrations that have not run yet, each in its own transaction.
- * `migrations[0]` is version 1. Never edit a released migration: add the next one.
- */
-export function migrate(db: Db, store: string, migrations: readonly string[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    store TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (store, version))`);
-  const applied = db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations WHERE store = ?').get(store)?.v ?? 0;
-  const record = db.prepare('INSERT INTO schema_migrations (store, version, applied_at) VALUES (?, ?, ?)');
-  migrations.forEach((sql, i) => {
-    const version = i + 1;
-    if (version <= applied) return;
-    db.transaction(() => {
-      db.exec(sql);
-      record.run(store, version, new Date().toISOString());
-    }).immediate();
-  });
-}
-
-/**
  * Where Parley keeps its data, whichever database it is: the stores' `Sql`, the broadcast
  * between instances, and scheduled jobs run by one instance at a time.
  */
