@@ -102,7 +102,10 @@ export class SqliteBackend implements Backend {
 
   async close(): Promise<void> {
     await this.broadcast.close();
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.sql.commitQueued();
+      this.db.close();
+    }
   }
 }
 

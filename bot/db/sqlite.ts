@@ -2,8 +2,16 @@ import type Database from 'better-sqlite3';
 import type { Sql, SqlParams } from '../../knowledge/sql';
 
 /**
- * `Sql` over one better-sqlite3 connection. Statements run synchronously, so outside a
- * transaction a call costs what it did before stores were async: the promise is already settled.
+ * `Sql` over one better-sqlite3 connection.
+ *
+ * Reads run at once. Writes outside a transaction (`run`) are committed together: each is queued,
+ * and once per turn of the event loop (`setImmediate`) the queue runs as one transaction, in the
+ * order the writes were made; each caller's promise settles when its write is committed (or
+ * has failed). A commit costs more than a small write (about 30 µs here: the write-ahead log's
+ * frames for every page touched), and a busy server makes several writes per resident turn for
+ * many residents in one turn of the loop, so this is "group commit": the same durability as one
+ * transaction per write, at a fraction of the commits. A reader sees only committed writes, as on
+ * PostgreSQL's pool: a caller that needs its own write must await it first.
  *
  * A transaction spans awaits, and other requests' statements could run on the same connection
  * in between and silently join it. So while one is open, every other call waits for it to end:
@@ -16,6 +24,8 @@ export class SqliteSql implements Sql {
   private open: Promise<void> | undefined;
   /** What `transaction` hands to its work: runs statements at once, and nests by joining. */
   private readonly inside: Sql;
+  /** Writes waiting for the next group commit, in the order they were made. */
+  private queued: QueuedWrite[] = [];
 
   constructor(readonly db: Database.Database) {
     const run = <T>(work: () => T) => settled(work);
@@ -38,15 +48,26 @@ export class SqliteSql implements Sql {
   }
 
   run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
-    return this.whenFree(() => this.inside.run(sql, params));
+    return this.whenFree(
+      () =>
+        new Promise((resolve, reject) => {
+          if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+          this.queued.push({ write: () => ({ changes: this.prepared(sql).run(...bind(params)).changes }), resolve, reject });
+        }),
+    );
   }
 
   exec(script: string): Promise<void> {
-    return this.whenFree(() => this.inside.exec(script));
+    return this.whenFree(() => {
+      this.commitQueued();
+      return this.inside.exec(script);
+    });
   }
 
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     while (this.open) await this.open;
+    // Writes made before the transaction began are committed before it, in their order.
+    this.commitQueued();
     let end!: () => void;
     this.open = new Promise((resolve) => (end = resolve));
     try {
@@ -64,6 +85,58 @@ export class SqliteSql implements Sql {
     } finally {
       this.open = undefined;
       end();
+    }
+  }
+
+  /**
+   * Commits the queued writes now, as one transaction (the event loop does it on its own; closing
+   * the database must do it first). A write that fails alone (a constraint) is
+   * undone alone, as SQLite undoes a failed statement and keeps the transaction; a failure that
+   * ends the transaction (a full disk, an I/O error) or the commit fails every write in it, since
+   * none of them was kept.
+   */
+  commitQueued(): void {
+    if (this.queued.length === 0) return;
+    // Not possible today (`run` waits while a transaction is open, and a transaction commits the
+    // queue as it begins), but a write must never be left waiting for a flush that is not coming.
+    if (this.open) {
+      void this.open.then(() => this.commitQueued());
+      return;
+    }
+    const batch = this.queued;
+    this.queued = [];
+    const results: Array<{ ok: true; value: { changes: number } } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const { write } of batch) {
+        try {
+          results.push({ ok: true, value: write() });
+        } catch (error) {
+          if (!this.db.inTransaction) throw error;
+          results.push({ ok: false, error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      const failure = this.rollBack(error);
+      for (const { reject } of batch) reject(failure);
+      return;
+    }
+    batch.forEach(({ resolve, reject }, i) => {
+      const result = results[i]!;
+      if (result.ok) resolve(result.value);
+      else reject(result.error);
+    });
+  }
+
+  /** Ends a failed group commit; the error to give its writers (the rollback's own failure joins it). */
+  private rollBack(error: unknown): unknown {
+    if (!this.db.open || !this.db.inTransaction) return error;
+    try {
+      this.db.exec('ROLLBACK');
+      return error;
+    } catch (rollbackError) {
+      return new AggregateError([error, rollbackError], 'a group commit failed, and so did its rollback');
     }
   }
 
@@ -88,6 +161,12 @@ export class SqliteSql implements Sql {
 function bind(params: SqlParams | undefined): unknown[] {
   if (params === undefined) return [];
   return Array.isArray(params) ? params : [params];
+}
+
+interface QueuedWrite {
+  write: () => { changes: number };
+  resolve: (result: { changes: number }) => void;
+  reject: (error: unknown) => void;
 }
 
 /** A synchronous call as a promise: its value, or its exception as a rejection. */

@@ -1,5 +1,6 @@
 import type { Sql, StoreSchema } from '../../knowledge/sql';
-import { migrateStore } from '../../bot/db';
+import { SqliteBackend, migrateStore, openDatabase } from '../../bot/db';
+import { tempDir } from '../tempDb';
 import { translated } from '../../bot/db/postgres';
 import { describeInstances, forEachBackend } from './backends';
 
@@ -134,6 +135,100 @@ forEachBackend('Sql', (fresh) => {
     // Matched on the message: better-sqlite3's errors can come from another realm under jest.
     await expect(sql.run('INSERT INTO nowhere (x) VALUES (?)', [1])).rejects.toMatchObject({ message: expect.stringMatching(/nowhere/) });
     await expect(sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['no size', null])).rejects.toMatchObject({ message: expect.stringMatching(/null|NOT NULL/i) });
+  });
+  test('writes made together: each caller hears its own result, and a failing one fails alone', async () => {
+    const writes = [
+      sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['first', 1]),
+      sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['first', 2]), // the name is UNIQUE
+      sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['second', 3]),
+    ];
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/UNIQUE|unique|duplicate/) });
+    expect(await sql.all('SELECT name, size FROM things ORDER BY id')).toEqual([
+      { name: 'first', size: 1 },
+      { name: 'second', size: 3 },
+    ]);
+  });
+});
+
+describe('SQLite group commit', () => {
+  async function sqlite(): Promise<{ backend: SqliteBackend; walFrames: () => number }> {
+    const backend = new SqliteBackend(openDatabase(`${tempDir('parley-group-')}/parley.sqlite`));
+    await migrateStore(backend.sql, SCHEMA);
+    backend.db.pragma('wal_autocheckpoint = 0'); // so the log holds every frame the test wrote
+    backend.db.pragma('wal_checkpoint(TRUNCATE)');
+    const walFrames = () => (backend.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+    return { backend, walFrames };
+  }
+
+  test('writes made in one turn of the event loop are committed together, in fewer log frames than one by one', async () => {
+    const together = await sqlite();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => together.backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', [`t${i}`, i])));
+    const oneByOne = await sqlite();
+    for (let i = 0; i < 20; i++) await oneByOne.backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', [`t${i}`, i]);
+
+    expect(await things(together.backend.sql)).toEqual(await things(oneByOne.backend.sql));
+    // Each commit appends the pages it touched to the write-ahead log; one commit for all 20
+    // appends the table's page once, twenty commits append it twenty times.
+    expect(oneByOne.walFrames()).toBeGreaterThanOrEqual(20);
+    expect(together.walFrames()).toBeLessThan(oneByOne.walFrames() / 5);
+    await together.backend.close();
+    await oneByOne.backend.close();
+  });
+
+  test('closing the database commits writes still waiting for the event loop', async () => {
+    const { backend } = await sqlite();
+    const file = backend.db.name;
+    const write = backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['last words', 1]);
+    await backend.close();
+    await expect(write).resolves.toEqual({ changes: 1 });
+    const reopened = new SqliteBackend(openDatabase(file));
+    expect(await things(reopened.sql)).toEqual(['last words']);
+    await reopened.close();
+  });
+
+  test('a failure that ends the transaction fails every write in it, and none is kept', async () => {
+    const { backend } = await sqlite();
+    // A trigger that aborts the whole transaction, as a full disk or an I/O error would.
+    backend.db.exec("CREATE TRIGGER doom AFTER INSERT ON things WHEN NEW.name = 'doom' BEGIN SELECT RAISE(ROLLBACK, 'the transaction is gone'); END");
+    const writes = ['before', 'doom', 'after'].map((name) => backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', [name, 1]));
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ message: 'the transaction is gone' });
+    expect(await things(backend.sql)).toEqual([]);
+    // The connection is usable again.
+    await backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['later', 1]);
+    expect(await things(backend.sql)).toEqual(['later']);
+    await backend.close();
+  });
+
+  test('writes made together are committed in the order they were made', async () => {
+    const { backend } = await sqlite();
+    const writes = [
+      backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['a', 1]),
+      backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['b', 2]),
+      backend.sql.run('UPDATE things SET size = size + 10'),
+      backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['c', 3]),
+    ];
+    expect((await Promise.all(writes))[2]).toEqual({ changes: 2 });
+    expect(await backend.sql.all('SELECT name, size FROM things ORDER BY id')).toEqual([
+      { name: 'a', size: 11 },
+      { name: 'b', size: 12 },
+      { name: 'c', size: 3 },
+    ]);
+    await backend.close();
+  });
+
+  test('writes made before a transaction are committed before it', async () => {
+    const { backend } = await sqlite();
+    const before = backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['before', 1]);
+    await backend.sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO things (name, size) VALUES (?, ?)', ['inside', 2]);
+    });
+    await before;
+    expect(await things(backend.sql)).toEqual(['before', 'inside']);
+    await backend.close();
   });
 });
 
