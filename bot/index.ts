@@ -52,6 +52,7 @@ import { mountAzureDirectLineTokens } from './directline/azureTokens';
 import { mountLocalDirectLine } from './directline/mount';
 import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
+import { ReusedClientsAuthentication } from './reusedClients';
 import { createServer } from './server';
 import { SqlStorage } from './stateStorage';
 import { notifyTeamsOfEscalations } from './teams/notify';
@@ -82,12 +83,14 @@ const PURGE_EVERY_MS = 24 * 3_600_000;
 
 export function createApp(config: Config, { now = () => new Date(), log = console }: AppOptions = {}): App {
   // Auth: enforced by the adapter whenever MicrosoftAppId is set; open only in local mode.
-  const auth = new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: config.MicrosoftAppId,
-    MicrosoftAppPassword: config.MicrosoftAppPassword,
-    MicrosoftAppType: config.MicrosoftAppType,
-    MicrosoftAppTenantId: config.MicrosoftAppTenantId,
-  });
+  const auth = new ReusedClientsAuthentication(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.MicrosoftAppId,
+      MicrosoftAppPassword: config.MicrosoftAppPassword,
+      MicrosoftAppType: config.MicrosoftAppType,
+      MicrosoftAppTenantId: config.MicrosoftAppTenantId,
+    }),
+  );
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     // Log the failure, not the resident's message: it may hold personal data.
