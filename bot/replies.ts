@@ -3,6 +3,7 @@ import { weekdays } from '../knowledge/schema';
 import { dateIn, formatDate, type Collection } from '../knowledge/bins/schedule';
 import type { LeaveMessageReason } from '../handoff/capacity';
 import { maskContact, type Contact } from '../handoff/contact';
+import { dateFormat } from '../knowledge/dateFormat';
 
 /** Text the bot sends, kept apart from the decisions so wording can change in one place. */
 
@@ -47,10 +48,10 @@ export function formatHours(hours: Department['hours']): string {
 
 /** "today at 4pm", "Monday 30 November at 12:30pm": a time in the council's zone, as residents say it. */
 export function formatWhen(at: Date, timeZone: string, now = new Date()): string {
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const time = dateFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
   const clockTime = clock(time);
   if (dateIn(timeZone, at) === dateIn(timeZone, now)) return `today at ${clockTime}`;
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(at).replace(',', '');
+  const day = dateFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(at).replace(',', '');
   return `${day} at ${clockTime}`;
 }
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import type { Contact, Delivery, DeliveryChannel, LeftMessageStore, NewLeftMessage } from './leftMessages';
+import { dateFormat } from '../knowledge/dateFormat';
 
 /**
  * Delivering left messages where departments already work: their mailbox (email through the
@@ -167,12 +168,12 @@ export function emailPayload(f: LeftMessageFacts, from: string, timeZone: string
 
 /** "12:30pm on Thursday 26 November 2026" in the council's zone (GOV.UK style: midday, 5pm). */
 export function formatTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = dateFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
   const h = Number(parts.find((p) => p.type === 'hour')?.value);
   const m = Number(parts.find((p) => p.type === 'minute')?.value);
   const time =
     m === 0 && h === 12 ? 'midday' : m === 0 && h === 0 ? 'midnight' : `${h % 12 || 12}${m ? `:${String(m).padStart(2, '0')}` : ''}${h < 12 ? 'am' : 'pm'}`;
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at).replace(',', '');
+  const day = dateFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at).replace(',', '');
   return `${time} on ${day}`;
 }
 

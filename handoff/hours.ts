@@ -1,5 +1,6 @@
 import { addDays, dateIn, weekdayOf } from '../knowledge/bins/schedule';
 import type { Department } from '../knowledge/schema';
+import { dateFormat } from '../knowledge/dateFormat';
 
 /**
  * Opening hours in the council's time zone, with bank holidays. Pure: the clock comes in as
@@ -32,26 +33,8 @@ function minuteOfDay(time: string): number {
   return Math.min(h * 60 + m, 24 * 60);
 }
 
-// Building an Intl.DateTimeFormat costs far more than using one, and opening hours are worked out
-// on many turns (measured with npm run bench:load --cpu-prof): one formatter per time zone, kept.
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-
 function wallClock(timeZone: string): Intl.DateTimeFormat {
-  let format = wallClocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallClocks.set(timeZone, format);
-  }
-  return format;
+  return dateFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
 /** How far the zone's clocks are ahead of UTC at an instant (BST: one hour). */

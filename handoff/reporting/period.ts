@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { addDays, dateIn } from '../../knowledge/bins/schedule';
 import { calendarDate } from '../../knowledge/schema';
 import type { EventRange } from './store';
+import { dateFormat } from '../../knowledge/dateFormat';
 
 /**
  * A reporting period: whole days in the council's time zone, `from` and `to` inclusive. The
@@ -59,20 +60,11 @@ export function eventRange(period: Period): EventRange {
 /** "2026-11-25": the calendar date at an instant on the zone's clocks. */
 export const localDate = (timeZone: string, at: Date): string => dateIn(timeZone, at);
 
-// Making an Intl.DateTimeFormat costs far more than using one, and a report asks for many events'
-// hours: one per time zone, kept (as dateIn does).
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Monday 0 … Sunday 6, and the hour 0-23, on the zone's clocks. */
 export function weekdayAndHour(timeZone: string, at: Date): { weekday: number; hour: number } {
-  let format = hourFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', hourCycle: 'h23' });
-    hourFormats.set(timeZone, format);
-  }
-  const parts = format.formatToParts(at);
+  const parts = dateFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', hourCycle: 'h23' }).formatToParts(at);
   const weekday = WEEKDAYS.indexOf(parts.find((p) => p.type === 'weekday')?.value ?? '');
   const hour = Number(parts.find((p) => p.type === 'hour')?.value);
   if (weekday < 0 || !Number.isInteger(hour)) throw new Error(`Could not read the weekday and hour of ${at.toISOString()} in ${timeZone}`);

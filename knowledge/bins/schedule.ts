@@ -1,4 +1,5 @@
 import { weekdays, type Weekday } from '../schema';
+import { dateFormat } from '../dateFormat';
 
 /**
  * Bin collection dates. Each round is collected on one weekday; weeks alternate between a
@@ -88,23 +89,14 @@ export function nextCollections(
 }
 
 // toLocaleDateString builds a new formatter on every call; bin-day replies format several dates.
-const longDate = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' });
+const longDate = dateFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' });
 
 /** "Tuesday 1 December" */
 export function formatDate(date: string): string {
   return longDate.format(new Date(`${date}T12:00:00Z`)).replace(',', '');
 }
 
-// Building an Intl.DateTimeFormat costs far more than using one, and every turn asks for today's
-// date (measured with npm run bench:load --cpu-prof): one formatter per time zone, kept.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The calendar date at `now` in a time zone, e.g. "2026-11-25" in Europe/London. */
 export function dateIn(timeZone: string, now: Date): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(now);
+  return dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
