@@ -75,6 +75,13 @@ export const configSchema = z
     MicrosoftAppPassword: z.string().default(''),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppTenantId: z.string().default(''),
+    /**
+     * Where botbuilder fetches the public keys that sign channels' and the Emulator's tokens (named as
+     * botbuilder names them). Unset: Microsoft's own (login.botframework.com and
+     * login.microsoftonline.com), which is right for every council; tests point them at a local server.
+     */
+    ToBotFromChannelOpenIdMetadataUrl: z.string().url().optional(),
+    ToBotFromEmulatorOpenIdMetadataUrl: z.string().url().optional(),
     /** For `npm run agents -- add` in scripts; unset, the command asks at a prompt. */
     PARLEY_AGENT_PASSWORD: z.string().optional(),
     /** Web Chat renews its token every 15 minutes, so a shorter life would cut chats off. */

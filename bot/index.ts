@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
   ConversationState,
   TranscriptLoggerMiddleware,
   type ConversationReference,
@@ -52,6 +51,7 @@ import { mountAzureDirectLineTokens } from './directline/azureTokens';
 import { mountLocalDirectLine } from './directline/mount';
 import { loadProactiveRules } from './web/proactive';
 import { mountWebsite } from './web/site';
+import { CheckedCloudAdapter, channelAuthentication } from './channelAuth';
 import { ReusedClientsAuthentication } from './reusedClients';
 import { createServer } from './server';
 import { SqlStorage } from './stateStorage';
@@ -83,15 +83,8 @@ const PURGE_EVERY_MS = 24 * 3_600_000;
 
 export function createApp(config: Config, { now = () => new Date(), log = console }: AppOptions = {}): App {
   // Auth: enforced by the adapter whenever MicrosoftAppId is set; open only in local mode.
-  const auth = new ReusedClientsAuthentication(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.MicrosoftAppId,
-      MicrosoftAppPassword: config.MicrosoftAppPassword,
-      MicrosoftAppType: config.MicrosoftAppType,
-      MicrosoftAppTenantId: config.MicrosoftAppTenantId,
-    }),
-  );
-  const adapter = new CloudAdapter(auth);
+  const auth = new ReusedClientsAuthentication(channelAuthentication(config));
+  const adapter = new CheckedCloudAdapter(auth, log);
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     // Log the failure, not the resident's message: it may hold personal data.
     // Error-like, not only `instanceof Error`: errors from native code (better-sqlite3) can come

@@ -1,6 +1,7 @@
 import restify from 'restify';
-import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import type { CheckedCloudAdapter } from './channelAuth';
 import { rateLimiter, type RateLimits } from './rateLimit';
 
 /** Enough of an Activity to be worth handing to the adapter; the adapter checks the rest. */
@@ -22,8 +23,11 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** When the signing keys could not be fetched: botbuilder tries again on the next request. */
+export const KEYS_RETRY_AFTER_SECONDS = 30;
+
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  adapter: CheckedCloudAdapter;
   bot: { run(context: TurnContext): Promise<void> };
   /** Facts for GET /healthz. */
   health: () => Record<string, unknown>;
@@ -65,7 +69,23 @@ export function createServer({ adapter, bot, health, readiness, rateLimits }: Se
       res.send(400, { error: 'BadRequest', message: `Expected a Bot Framework activity: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` });
       return;
     }
-    await adapter.process(req, res, (context) => bot.run(context));
+    const outcome = await adapter.processMessage(parsed.data, req.header('authorization', ''), (context) => bot.run(context));
+    switch (outcome.kind) {
+      case 'processed':
+        res.send(outcome.response?.status ?? 200, outcome.response?.body);
+        return;
+      case 'refused':
+        res.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+        res.send(401, { error: 'Unauthorized', message: `The Bot Framework token was refused: ${outcome.reason}` });
+        return;
+      case 'unverifiable':
+        res.header('Retry-After', String(KEYS_RETRY_AFTER_SECONDS));
+        res.send(503, { error: 'Unavailable', message: 'The bot cannot verify requests right now: the Bot Framework signing keys could not be fetched. Try again later.' });
+        return;
+      case 'failed':
+        res.send(500, { error: 'internal', message: 'Something went wrong on the server; it has been logged.' });
+        return;
+    }
   });
 
   server.get('/healthz', async (_req, res) => {

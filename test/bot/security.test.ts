@@ -23,8 +23,8 @@ describe('with MicrosoftAppId set, the Bot Framework token is required', () => {
     expect(res.status).toBe(401);
   });
 
-  // A well-formed token is checked against Microsoft's signing keys, which this machine cannot
-  // fetch (the adapter then answers 500): SECURITY.md notes it. A malformed one fails before that.
+  // A malformed token fails before any signing key is needed. Well-formed ones, forged and genuine,
+  // and signing keys that cannot be fetched (503): test/bot/jwt.test.ts, against a local key server.
   it('refuses a malformed bearer token with 401', async () => {
     const res = await postToBot(url, activity, { authorization: 'Bearer not-a-jwt' });
     expect(res.status).toBe(401);
