@@ -98,6 +98,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every store, on PostgreSQL when DATABASE_URL is set (shared by any number of instances), else
   // on the SQLite file in PARLEY_DATA_DIR.
   const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile }, log);
+  if (backend instanceof SqliteBackend) backend.checkpointInBackground(log);
   // Every store's tables before anything reads them: on SQLite this transaction opens before
   // createApp returns, so any statement issued meanwhile waits for it.
   const ready = migrateAll(backend.sql);
@@ -424,14 +425,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
           void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, consoleClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
-            if (backend instanceof SqliteBackend) {
-              try {
-                // Everything into the main file now, so a copy or backup of it alone is whole.
-                backend.db.pragma('wal_checkpoint(TRUNCATE)');
-              } catch (err) {
-                log.error(`[shutdown] checkpointing the database: ${err instanceof Error ? err.message : String(err)}`);
-              }
-            }
+            // On SQLite this checkpoints the write-ahead log into the main file (SqliteBackend.close).
             backend.close().then(resolve, (err: unknown) => {
               log.error(`[shutdown] closing the database: ${err instanceof Error ? err.message : String(err)}`);
               resolve();

@@ -6,6 +6,7 @@ import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { LocalBroadcast, PostgresBroadcast, type Broadcast } from './broadcast';
 import { PostgresSql, postgresPool } from './postgres';
 import { SqliteSql } from './sqlite';
+import { BackgroundCheckpointer, FALLBACK_CHECKPOINT_PAGES } from './checkpointer';
 
 export type { Sql, StoreSchema } from '../../knowledge/sql';
 export type { Broadcast } from './broadcast';
@@ -85,6 +86,7 @@ export class SqliteBackend implements Backend {
   readonly sql: SqliteSql;
   readonly broadcast = new LocalBroadcast();
   readonly label: string;
+  private checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(readonly db: Db) {
     this.sql = new SqliteSql(db);
@@ -100,13 +102,34 @@ export class SqliteBackend implements Backend {
     await this.sql.get('SELECT 1 AS ok');
   }
 
+  /**
+   * Moves SQLite's checkpoints to a worker thread (see ./checkpointer.ts): for the server, where
+   * a checkpoint inside a commit stops every conversation for milliseconds. Scripts and tests
+   * that open the file briefly keep SQLite's own.
+   */
+  checkpointInBackground(log: Pick<Console, 'error'>): void {
+    if (this.checkpointer || this.db.memory) return;
+    this.checkpointer = new BackgroundCheckpointer(this.db.name, log);
+    this.db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+  }
+
   async close(): Promise<void> {
     await this.broadcast.close();
-    if (this.db.open) {
-      this.sql.commitQueued();
+    if (!this.db.open) return;
+    this.sql.commitQueued();
+    if (this.checkpointer) {
+      await this.checkpointer.stop();
+      // The server's last act: everything into the main file, so a copy or backup of it alone is whole.
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        this.db.close();
+      }
+    } else {
       this.db.close();
     }
   }
+
 }
 
 /** PostgreSQL, shared by any number of instances. */
