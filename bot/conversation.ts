@@ -5,7 +5,7 @@ import type { BinDayResult } from '../knowledge/bins/lookup';
 import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
 import { decide, HUMAN_ENTRY_ID, type Thresholds } from '../knowledge/decide';
 import type { KnowledgeBase, LoadedEntry } from '../knowledge/loader';
-import type { Matcher } from '../knowledge/matcher';
+import type { Candidate, Matcher } from '../knowledge/matcher';
 import type { GapKind, UnansweredQuestion } from '../knowledge/gaps/store';
 import { clean } from '../knowledge/normalize';
 import type { Department } from '../knowledge/schema';
@@ -251,7 +251,8 @@ export class Conversation {
       return this.binDays(postcode, data, user, record);
     }
 
-    const decision = this.decide(message);
+    const candidates = this.deps.knowledge().matcher.match(message);
+    const decision = decide(candidates, this.deps.thresholds);
     switch (decision.kind) {
       case 'answer':
         return this.answer({ id: decision.entryId, title: '' }, message, data, user, record, 'question');
@@ -267,7 +268,8 @@ export class Conversation {
         return [MessageFactory.suggestedActions([...options.map((o) => o.title), text.noneOfThese], text.didYouMean)];
       }
       case 'none':
-        record({ type: 'not-understood', gap: this.unanswered('not-understood', message) });
+        // The message was just matched: its first candidate is the closest entry (no second match).
+        record({ type: 'not-understood', gap: this.unanswered('not-understood', message, undefined, candidates[0]) });
         return this.miss(data, record);
     }
   }
@@ -405,8 +407,7 @@ export class Conversation {
   }
 
   /** A question for the knowledge-gaps report, with the entry the matcher ranked first for it. */
-  private unanswered(kind: GapKind, question: string, entryId?: string): UnansweredQuestion {
-    const [best] = this.deps.knowledge().matcher.match(question, 1);
+  private unanswered(kind: GapKind, question: string, entryId?: string, best: Candidate | undefined = this.deps.knowledge().matcher.match(question, 1)[0]): UnansweredQuestion {
     return { kind, question, ...(entryId !== undefined && { entryId }), ...(best && { closest: { id: best.id, score: best.score } }) };
   }
 
