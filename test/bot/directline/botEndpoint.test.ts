@@ -1,0 +1,54 @@
+import http from 'node:http';
+import { BotRejectedActivity, httpBotEndpoint } from '../../../bot/directline/botEndpoint';
+import { listenLocally } from '../../localServer';
+
+/** A bot endpoint that counts the connections it is given and holds each answer a little, so turns overlap. */
+async function countingBot(status = 200) {
+  let connections = 0;
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string }).text);
+      setTimeout(() => {
+        res.statusCode = status;
+        res.end();
+      }, 5);
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  const local = await listenLocally(server);
+  return { url: `${local.origin}/api/messages`, received, connections: () => connections, close: local.close };
+}
+
+const activity = (i: number) => ({ type: 'message', text: `turn ${i}`, conversation: { id: `c${i}` } });
+
+describe('httpBotEndpoint', () => {
+  it('carries many turns at once over a few kept-alive connections', async () => {
+    const bot = await countingBot();
+    const endpoint = httpBotEndpoint(() => bot.url, 4);
+    await Promise.all(Array.from({ length: 100 }, (_, i) => endpoint.send(activity(i))));
+    expect([...bot.received].sort()).toEqual(Array.from({ length: 100 }, (_, i) => `turn ${i}`).sort());
+    // fetch opened one connection per turn in flight; the pool opens at most 4, whatever the load.
+    expect(bot.connections()).toBeLessThanOrEqual(4);
+    expect(bot.connections()).toBeGreaterThan(0);
+    await bot.close();
+  });
+
+  it('rejects with the status when the bot refuses the activity', async () => {
+    const bot = await countingBot(500);
+    const endpoint = httpBotEndpoint(() => bot.url);
+    const sent = endpoint.send(activity(7));
+    await expect(sent).rejects.toBeInstanceOf(BotRejectedActivity);
+    await expect(sent).rejects.toMatchObject({ status: 500, conversationId: 'c7' });
+    await bot.close();
+  });
+
+  it('rejects when nothing listens', async () => {
+    const bot = await countingBot();
+    const url = bot.url;
+    await bot.close();
+    await expect(httpBotEndpoint(() => url).send(activity(1))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
