@@ -15,11 +15,11 @@
  * `autocannon` drives the connections as bench:load did before (each starts asking as soon as it
  * is opened); `residents` as it does now (`loadDriver.ts`: all opened and answered once first).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Residents, type LoadRequest } from './loadDriver';
 import { startServer } from './loadProcess';
+import { tcpCounters, tcpCountersSince } from './tcpCounters';
 
 const argsSchema = z.object({
   server: z.enum(['echo', 'plain']),
@@ -32,26 +32,6 @@ type Args = z.infer<typeof argsSchema>;
 
 const SERVERS = { echo: 'scripts/bench/echoBot.ts', plain: 'scripts/bench/plainServer.ts' } as const;
 const TIMEOUT_SEC = 10;
-
-/** Kernel TCP counters (Linux), from /proc/net/netstat (TcpExt) and /proc/net/snmp (Tcp). */
-function tcpCounters(): Record<string, number> {
-  const wanted = ['TcpExt:ListenOverflows', 'TcpExt:ListenDrops', 'TcpExt:TCPSynRetrans', 'TcpExt:TCPReqQFullDoCookies', 'Tcp:ActiveOpens', 'Tcp:PassiveOpens'];
-  const counters: Record<string, number> = {};
-  for (const file of ['/proc/net/netstat', '/proc/net/snmp']) {
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    // Each group is two lines: the names, then the values, both led by "Group:".
-    for (let i = 0; i + 1 < lines.length; i += 2) {
-      const names = lines[i]!.split(/\s+/);
-      const values = lines[i + 1]!.split(/\s+/);
-      const group = names[0]!;
-      names.slice(1).forEach((name, j) => {
-        const key = `${group}${name}`;
-        if (wanted.includes(key)) counters[key.split(':')[1]!] = Number(values[j + 1]);
-      });
-    }
-  }
-  return counters;
-}
 
 function activity(n: number): string {
   return JSON.stringify({
@@ -139,7 +119,6 @@ async function main(): Promise<void> {
   try {
     const before = tcpCounters();
     const connections = args.generator === 'autocannon' ? await withAutocannon(url, args) : await withResidents(url, args);
-    const after = tcpCounters();
     const answered = connections.flatMap((c) => (c.firstAnswerSec === undefined ? [] : [c.firstAnswerSec]));
     console.log(
       JSON.stringify({
@@ -147,7 +126,7 @@ async function main(): Promise<void> {
         timeouts: connections.reduce((n, c) => n + c.timeouts, 0),
         neverAnswered: connections.length - answered.length,
         firstAnswerBySecond: bySecond(answered),
-        kernel: Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)])),
+        kernel: tcpCountersSince(before),
       }),
     );
   } finally {
