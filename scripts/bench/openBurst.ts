@@ -47,9 +47,10 @@ function activity(n: number): string {
   });
 }
 
-/** Per connection: seconds from the start to its first answer (undefined: none), and its timeouts. */
+/** Per connection: seconds from the start to its first answer (undefined: none), its answers and timeouts. */
 interface Connection {
   firstAnswerSec?: number;
+  answers: number;
   timeouts: number;
 }
 
@@ -77,9 +78,12 @@ async function withAutocannon(url: string, args: Args): Promise<Connection[]> {
     duration: args.duration,
     timeout: TIMEOUT_SEC,
     setupClient: (client) => {
-      const connection: Connection = { timeouts: 0 };
+      const connection: Connection = { answers: 0, timeouts: 0 };
       connections.push(connection);
-      client.on('response', () => (connection.firstAnswerSec ??= (performance.now() - started) / 1000));
+      client.on('response', () => {
+        connection.answers++;
+        connection.firstAnswerSec ??= (performance.now() - started) / 1000;
+      });
       client.on('timeout', () => connection.timeouts++);
     },
     requests: [{ method: 'POST', path: '/api/messages', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: activity(sent++) }) }],
@@ -88,7 +92,7 @@ async function withAutocannon(url: string, args: Args): Promise<Connection[]> {
 }
 
 async function withResidents(url: string, args: Args): Promise<Connection[]> {
-  const connections: Connection[] = Array.from({ length: args.connections }, () => ({ timeouts: 0 }));
+  const connections: Connection[] = Array.from({ length: args.connections }, () => ({ answers: 0, timeouts: 0 }));
   let sent = 0;
   const requests: LoadRequest<object>[] = [
     { method: 'POST', path: '/api/messages', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: activity(sent++) }) },
@@ -96,7 +100,9 @@ async function withResidents(url: string, args: Args): Promise<Connection[]> {
   const started = performance.now();
   const residents = await Residents.open({ url, connections: args.connections, requests, openPath: '/healthz', timeoutMs: TIMEOUT_SEC * 1000 });
   const totals = await residents.run(args.duration, ({ resident }) => {
-    connections[resident]!.firstAnswerSec ??= (performance.now() - started) / 1000;
+    const connection = connections[resident]!;
+    connection.answers++;
+    connection.firstAnswerSec ??= (performance.now() - started) / 1000;
   });
   // The driver counts timeouts in total only: enough here, where the question is whether any happen.
   if (connections[0]) connections[0].timeouts = totals.timeouts;
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         ...args,
+        // Over the load alone: the residents' opening requests are not in it.
+        answers: connections.reduce((n, c) => n + c.answers, 0),
         timeouts: connections.reduce((n, c) => n + c.timeouts, 0),
         neverAnswered: connections.length - answered.length,
         firstAnswerBySecond: bySecond(answered),
