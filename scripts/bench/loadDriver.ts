@@ -74,6 +74,11 @@ function send<C>(agent: http.Agent, base: URL, req: LoadRequest<C>, timeoutMs: n
         clearTimeout(timer);
         resolve({ kind: 'error', error });
       });
+      // A connection closed in the middle of the answer; the first of these to settle counts.
+      res.on('close', () => {
+        clearTimeout(timer);
+        if (!res.complete) resolve({ kind: 'error', error: new Error('the connection closed before the answer was complete') });
+      });
     });
     const timer = setTimeout(() => {
       // Settled before destroying: the destroy's own error event must not count twice.
