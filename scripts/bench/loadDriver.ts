@@ -5,8 +5,8 @@
  * Every resident's connection is opened, and answered once (`GET` of `openPath`), before any
  * resident starts talking. Node 20's libuv accepts one connection per turn of the event loop
  * (libuv 1.45, "unix: don't accept() connections in a loop"), and a server kept busy by a few
- * hundred closed-loop residents takes a few hundred milliseconds a turn: connections that arrive
- * after the load has begun wait in the kernel's accept queue, two or three accepted a second,
+ * hundred closed-loop residents serves all of them on every turn: connections that arrive after
+ * the load has begun wait in the kernel's accept queue (the echo bot took two to four a second),
  * past the 511 the queue holds the kernel drops their SYNs, and after 10 s the resident gives
  * up. autocannon opened its connections one by one while the first were already talking, so each
  * run at 1,000 conversations lost a few hundred first requests that way (docs/reliability.md).
