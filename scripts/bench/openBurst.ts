@@ -124,13 +124,18 @@ async function main(): Promise<void> {
   const url = server?.url ?? args.url!;
   try {
     const before = tcpCounters();
+    // This process is the load generator alone: its CPU per answer is the generator's own cost.
+    const cpuBefore = process.cpuUsage();
     const connections = args.generator === 'autocannon' ? await withAutocannon(url, args) : await withResidents(url, args);
+    const cpu = process.cpuUsage(cpuBefore);
+    const answers = connections.reduce((n, c) => n + c.answers, 0);
     const answered = connections.flatMap((c) => (c.firstAnswerSec === undefined ? [] : [c.firstAnswerSec]));
     console.log(
       JSON.stringify({
         ...args,
         // Over the load alone: the residents' opening requests are not in it.
-        answers: connections.reduce((n, c) => n + c.answers, 0),
+        answers,
+        generatorCpuMsPerAnswer: answers > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / answers) * 1000) / 1000 : 0,
         timeouts: connections.reduce((n, c) => n + c.timeouts, 0),
         neverAnswered: connections.length - answered.length,
         firstAnswerBySecond: bySecond(answered),

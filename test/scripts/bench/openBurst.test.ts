@@ -7,6 +7,7 @@ describe('scripts/bench/openBurst.ts', () => {
     expect(run.code).toBe(0);
     expect(run.report).toMatchObject({ server: 'plain', generator, connections: 5, timeouts: 0, neverAnswered: 0 });
     expect(run.report!.answers).toBeGreaterThanOrEqual(5);
+    expect(run.report!.generatorCpuMsPerAnswer).toBeGreaterThan(0);
     const firstAnswers = Object.values(run.report!.firstAnswerBySecond as Record<string, number>);
     expect(firstAnswers.reduce((a, b) => a + b, 0)).toBe(5);
     expect(Object.keys(run.report!.kernel as object)).toEqual(expect.arrayContaining(['ListenOverflows', 'PassiveOpens']));
