@@ -1,8 +1,8 @@
 /**
  * The baseline for `npm run bench:load`: a bot that only echoes, on the same stack as Parley
- * (restify with the same body parser, CloudAdapter in local mode, `POST /api/messages`), so the
- * ratio measures what Parley's own work costs and nothing else. Started as a child process by
- * scripts/bench-load.ts; prints one JSON line `{"url": ...}` once listening.
+ * (restify with the same body parser, CloudAdapter in local mode, `POST /api/messages`, and
+ * `GET /healthz`), so the ratio measures what Parley's own work costs and nothing else. Started
+ * as a child process by scripts/bench-load.ts; prints one JSON line `{"url": ...}` once listening.
  */
 import type { AddressInfo } from 'node:net';
 import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
@@ -28,6 +28,10 @@ const server = restify.createServer({ name: 'echo' });
 server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024 }));
 server.post('/api/messages', async (req, res) => {
   await adapter.process(req, res, (context) => bot.run(context));
+});
+// The bench opens each resident's connection with it before the load, as it does Parley's.
+server.get('/healthz', async (_req, res) => {
+  res.send(200, { status: 'ok' });
 });
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;

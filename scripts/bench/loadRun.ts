@@ -1,46 +1,20 @@
 /**
- * Drives simulated residents with autocannon's programmatic API. One autocannon connection is
- * one resident: it walks a conversation script (a `requests` array whose `setupRequest` fills in
- * that resident's ids, words and, from `onResponse`, what the bot last offered), then starts a
- * new conversation, so `connections` is the number of concurrent conversations. autocannon has
- * no 95th percentile, so each response time is kept and the percentiles are worked out here.
+ * Drives simulated residents through a phase and works out its figures. One connection is one
+ * resident: it walks a conversation script (a `requests` array whose `setupRequest` fills in that
+ * resident's ids, words and, from `onResponse`, what the bot last offered), then starts a new
+ * conversation, so `connections` is the number of concurrent conversations. The generator is
+ * `loadDriver.ts` (why not autocannon: see there); each response time is kept and the percentiles
+ * are worked out here.
  */
+import { Residents, type DriveTotals, type LoadRequest } from './loadDriver';
 import { percentile, round } from './loadStats';
 
-/** The part of autocannon's request description this bench uses (the package ships no types). */
-export interface LoadRequest<C> {
-  method: 'GET' | 'POST';
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (req: LoadRequest<C>, context: C) => LoadRequest<C>;
-  onResponse?: (status: number, body: string, context: C) => void;
-}
+export type { LoadRequest } from './loadDriver';
 
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  requests: { total: number };
-  duration: number;
-  statusCodeStats?: Record<string, { count: number }>;
-}
-
-interface AutocannonInstance {
-  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
-  then: Promise<AutocannonResult>['then'];
-}
-
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  timeout: number;
-  requests: LoadRequest<Record<string, unknown>>[];
-}) => AutocannonInstance;
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as Autocannon;
+/** Ten seconds without an answer is a resident giving up: counted as an error. */
+const TIMEOUT_MS = 10_000;
+/** Asked once on each connection before the load starts: Parley and the echo bot both answer it. */
+const OPEN_PATH = '/healthz';
 
 export interface PhaseResult {
   requests: number;
@@ -50,11 +24,13 @@ export interface PhaseResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
-  /** Connection errors, timeouts, non-2xx answers and wrong replies (see `badReplies`). */
+  /** Connection errors, timeouts, non-2xx answers, wrong replies (see `badReplies`) and connections that did not open. */
   errors: number;
   badReplies: number;
-  /** What the errors were: autocannon's connection errors and timeouts, and answers by HTTP status. */
+  /** What the errors were: connection errors and timeouts, and answers by HTTP status. */
   errorKinds: { connection: number; timeouts: number; statuses: Record<string, number> };
+  /** Connections whose opening request failed before the phase (counted in `errors`, under `connection`). */
+  openFailures: number;
   seconds: number;
 }
 
@@ -82,22 +58,22 @@ export interface SpreadResult {
 
 /** Runs one phase against URL for DURATION seconds with CONNECTIONS residents. */
 export async function runPhase<C>(url: string, connections: number, durationSec: number, phase: Phase<C>): Promise<PhaseResult> {
-  return (await drive({ url, connections, phase }, durationSec)).result;
+  const opened = await open({ url, connections, phase });
+  return (await drive(opened, phase, durationSec)).result;
 }
 
 /**
  * Runs one phase against several instances at once, as a load balancer that keeps each resident
- * on one instance would: one autocannon per instance with that instance's residents, all started
- * together in this process. One autocannon given every URL would spread its connections the same
- * way, but it counts timeouts and connection errors only in total; one per instance says which
- * instance failed whom.
+ * on one instance would: every instance's residents connect first, then all start together.
+ * Figures are kept per instance too, to say which instance failed whom.
  */
 export async function runSpread<C>(targets: readonly Target<C>[], durationSec: number): Promise<SpreadResult> {
-  const runs = await Promise.all(targets.map((t) => drive(t, durationSec)));
+  const opened = await Promise.all(targets.map(open));
+  const runs = await Promise.all(opened.map((residents, i) => drive(residents, targets[i]!.phase, durationSec)));
   const each = runs.map((r) => r.result);
   const turnTimes = runs.flatMap((r) => r.turnTimes);
   const turns = sum(each.map((r) => r.turns));
-  // The autocannons run side by side for the same duration: the longest is the phase's length.
+  // The instances' residents run side by side for the same duration: the longest is the phase's length.
   const seconds = Math.max(...each.map((r) => r.seconds));
   const statuses: Record<string, number> = {};
   for (const r of each) for (const [code, count] of Object.entries(r.errorKinds.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
@@ -115,6 +91,7 @@ export async function runSpread<C>(targets: readonly Target<C>[], durationSec: n
         timeouts: sum(each.map((r) => r.errorKinds.timeouts)),
         statuses,
       },
+      openFailures: sum(each.map((r) => r.openFailures)),
       seconds,
     },
   };
@@ -126,46 +103,29 @@ function latencies(turnTimes: readonly number[]): Pick<PhaseResult, 'p50Ms' | 'p
   return { p50Ms: round(percentile(turnTimes, 50)), p95Ms: round(percentile(turnTimes, 95)), p99Ms: round(percentile(turnTimes, 99)) };
 }
 
-async function drive<C>({ url, connections, phase }: Target<C>, durationSec: number): Promise<{ result: PhaseResult; turnTimes: number[] }> {
-  // Which script step each connection is on, to tell turn latencies from the rest: autocannon
-  // reports a response before it asks for the next request, so a counter per client is exact.
-  const step = new Map<unknown, number>();
+function open<C>({ url, connections, phase }: Target<C>): Promise<Residents<C>> {
+  return Residents.open({ url, connections, requests: phase.requests, openPath: OPEN_PATH, timeoutMs: TIMEOUT_MS });
+}
+
+async function drive<C>(residents: Residents<C>, phase: Phase<C>, durationSec: number): Promise<{ result: PhaseResult; turnTimes: number[] }> {
   const turnTimes: number[] = [];
-  let turns = 0;
-  const instance = autocannon({
-    url,
-    connections,
-    duration: durationSec,
-    // Ten seconds without an answer is a resident giving up: counted as an error.
-    timeout: 10,
-    requests: phase.requests as unknown as LoadRequest<Record<string, unknown>>[],
+  const totals: DriveTotals = await residents.run(durationSec, ({ index, ms }) => {
+    if (phase.isTurn(index)) turnTimes.push(ms);
   });
-  instance.on('response', (client, _status, _bytes, responseTime) => {
-    const index = step.get(client) ?? 0;
-    step.set(client, (index + 1) % phase.requests.length);
-    if (phase.isTurn(index)) {
-      turns++;
-      turnTimes.push(responseTime);
-    }
-  });
-  const result = await instance;
   const badReplies = phase.badReplies();
+  const non2xx = Object.entries(totals.statuses).reduce((n, [code, count]) => (code.startsWith('2') ? n : n + count), 0);
   return {
     turnTimes,
     result: {
-      requests: result.requests.total,
-      turns,
-      turnsPerSec: turns / result.duration,
+      requests: totals.answered,
+      turns: turnTimes.length,
+      turnsPerSec: turnTimes.length / totals.seconds,
       ...latencies(turnTimes),
-      // autocannon counts a timeout in `errors` too.
-      errors: result.errors + result.non2xx + badReplies,
+      errors: totals.timeouts + totals.connectionErrors + totals.openFailures + non2xx + badReplies,
       badReplies,
-      errorKinds: {
-        connection: result.errors - result.timeouts,
-        timeouts: result.timeouts,
-        statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count])),
-      },
-      seconds: result.duration,
+      errorKinds: { connection: totals.connectionErrors + totals.openFailures, timeouts: totals.timeouts, statuses: totals.statuses },
+      openFailures: totals.openFailures,
+      seconds: totals.seconds,
     },
   };
 }

@@ -59,7 +59,7 @@ const replySchema = z.object({
 });
 type Reply = z.infer<typeof replySchema>;
 
-/** A body that is not JSON is a wrong reply, counted by the caller: undefined, not a throw inside autocannon. */
+/** A body that is not JSON is a wrong reply, counted by the caller: undefined, not a throw inside the load generator. */
 function jsonOf(body: string): unknown {
   try {
     return JSON.parse(body) as unknown;
@@ -154,7 +154,7 @@ export function messagesPhase({ words, prefix, errorText = replies.error }: Scri
       return { ...req, body: JSON.stringify(activity) };
     },
     onResponse: (status, body, context) => {
-      if (status !== 200) return; // counted by autocannon as non-2xx
+      if (status !== 200) return; // counted by the load generator, by status
       const reply = parseReply(body);
       const isMessage = index !== 0;
       if (!reply || (isMessage && reply.activities.length === 0) || reply.activities.some((a) => a.text === errorText)) bad++;
