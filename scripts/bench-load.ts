@@ -4,7 +4,7 @@
  * Load figures for Parley against a bare echo bot on the same restify + CloudAdapter stack, in
  * one run on one machine. Each server runs as its own process (scripts/bench/loadServer.ts,
  * scripts/bench/echoBot.ts); Parley gets a fresh temporary data folder and the shipped knowledge
- * base. N residents at a time (autocannon connections) hold multi-turn conversations
+ * base. N residents at a time (one connection each, scripts/bench/loadDriver.ts) hold multi-turn conversations
  * (scripts/bench/loadScript.ts) for S seconds per phase:
  *   1. the echo bot on /api/messages with expectReplies;
  *   2. Parley on /api/messages with expectReplies (the figures compared with the echo bot's);

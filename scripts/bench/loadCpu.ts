@@ -1,6 +1,6 @@
 /**
  * Where the CPU went during a measured phase of `npm run bench:load`, per process, as `pidstat`
- * would say over the same interval: the load generator (this process, autocannon included), each
+ * would say over the same interval: the load generator (this process: loadDriver's residents), each
  * Parley instance, the PostgreSQL server when it runs on this machine (its postmaster and every
  * child: backends, writers), and the machine as a whole, so what the rest of the machine did
  * (other users' work) shows too. Read from /proc (Linux), in percent of one core.
