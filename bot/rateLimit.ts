@@ -21,6 +21,12 @@ interface Bucket {
   at: number;
 }
 
+/**
+ * A bucket earns `perMinute` a minute and holds at most that, and never goes below 0: a minute
+ * after its last request it is full, the same as a key never seen, so it can be forgotten.
+ */
+const FULL_AFTER_MS = 60_000;
+
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
@@ -46,8 +52,22 @@ export class TokenBuckets {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) };
     }
     this.buckets.set(key, { tokens: tokens - 1, at: now });
+    this.forgetFull(now);
     while (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
     return { ok: true };
+  }
+
+  /**
+   * Drops the buckets that are full again, oldest first. Without this every conversation ever
+   * seen kept its bucket until maxKeys (a soak's heap grew by one per conversation). The Map is in
+   * order of last request, so the full ones are at the front and the loop stops at the first that
+   * is not: a few steps per request.
+   */
+  private forgetFull(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.at < FULL_AFTER_MS) return;
+      this.buckets.delete(key);
+    }
   }
 
   get size(): number {

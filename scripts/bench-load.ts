@@ -1,5 +1,6 @@
 /**
  * npm run bench:load -- [--conversations N] [--duration S] [--instances N] [--json] [--cpu-prof DIR] [--skip-direct-line] [--skip-echo]
+ *                        [--memory-log FILE] [--node-arg ARG]...
  *
  * Load figures for Parley against a bare echo bot on the same restify + CloudAdapter stack, in
  * one run on one machine. Each server runs as its own process (scripts/bench/loadServer.ts,
@@ -16,6 +17,11 @@
  * the environment; a schema of the bench's own on that server, dropped after the run) and gives
  * each a fixed share of the residents, as a load balancer would; the echo bot stays one process.
  * The figures are then the instances' together, with each instance's own in `perInstance`.
+ *
+ * For looking inside the memory of a soak: --memory-log FILE has each Parley instance write its
+ * `process.memoryUsage()` every 5 s to FILE (FILE.1, FILE.2, ... with several instances; see
+ * bench/memoryLog.ts), and --node-arg ARG (repeatable) passes ARG to each Parley process's node,
+ * e.g. `--node-arg=--expose-gc` or `--node-arg=--heapsnapshot-signal=SIGUSR2`.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,7 +37,7 @@ import { directLinePhase, loadWords, messagesPhase, probeDidYouMean, type Words 
 import { round, slopeMbPerMin } from './bench/loadStats';
 
 const USAGE = [
-  'Usage: npm run bench:load -- [--conversations N] [--duration S] [--instances N] [--json] [--cpu-prof DIR] [--skip-direct-line] [--skip-echo]',
+  'Usage: npm run bench:load -- [--conversations N] [--duration S] [--instances N] [--json] [--cpu-prof DIR] [--skip-direct-line] [--skip-echo] [--memory-log FILE] [--node-arg ARG]...',
   'With DATABASE_URL=postgres://... in the environment, the instances share that PostgreSQL server (in a schema made for the run); without it, one instance on SQLite.',
 ].join('\n');
 
@@ -43,6 +49,9 @@ const argsSchema = z.object({
   cpuProf: z.string().optional(),
   skipDirectLine: z.boolean(),
   skipEcho: z.boolean(),
+  memoryLog: z.string().min(1).optional(),
+  /** Passed to each Parley process's node before the script (not to the echo bot). */
+  nodeArgs: z.array(z.string().min(1)),
   /** From the environment, as Parley itself reads it: the PostgreSQL server the instances share. */
   databaseUrl: databaseUrlSchema.optional(),
 });
@@ -61,6 +70,8 @@ export function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
         'cpu-prof': { type: 'string' },
         'skip-direct-line': { type: 'boolean', default: false },
         'skip-echo': { type: 'boolean', default: false },
+        'memory-log': { type: 'string' },
+        'node-arg': { type: 'string', multiple: true, default: [] },
       },
     }));
   } catch (err) {
@@ -74,6 +85,8 @@ export function readArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     cpuProf: values['cpu-prof'],
     skipDirectLine: values['skip-direct-line'],
     skipEcho: values['skip-echo'],
+    memoryLog: values['memory-log'],
+    nodeArgs: values['node-arg'],
     databaseUrl: env.DATABASE_URL === '' ? undefined : env.DATABASE_URL,
   });
   if (!parsed.success) {
@@ -126,6 +139,11 @@ export interface LoadReport {
   rssSlopeMbPerMin: number;
   /** The same over the second half of the phase only, after the heap has warmed up. */
   rssSlopeLateMbPerMin: number;
+  /**
+   * The second half's slope per turn served (bytes, MB being 2^20): turns/s changes with what
+   * else the machine runs, and memory kept per turn shows up as the same bytes a turn at any speed.
+   */
+  rssLateBytesPerTurn: number;
   /** The instances' RSS added together, once a minute (and at the end) through the /api/messages phase. */
   rssByMinuteMb: number[];
   /** Absent with --skip-echo (the soak: only Parley's memory matters); then echoTurnsPerSec and ratio are 0. */
@@ -211,9 +229,14 @@ export async function benchLoad(args: Args, progress: (line: string) => void): P
         // a real crowd's many addresses, so it is off. The per-conversation limit stays on.
         PARLEY_RATE_PER_ADDRESS: '0',
         ...(schema && { DATABASE_URL: schema.url }),
+        ...(args.memoryLog !== undefined && { PARLEY_BENCH_MEMORY_LOG: path.resolve(args.instances === 1 ? args.memoryLog : `${args.memoryLog}.${i + 1}`) }),
       };
     });
-    const servers = await startInstances(env, args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.cpuProf)] : []);
+    const servers = await startInstances(env, [
+      ...(args.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args.cpuProf)] : []),
+      ...(args.memoryLog !== undefined ? ['--import', path.join(__dirname, 'bench', 'memoryLog.ts')] : []),
+      ...args.nodeArgs,
+    ]);
     try {
       return await measure(args, words, servers, postmaster, echo, progress);
     } finally {
@@ -280,6 +303,7 @@ async function measure(
   });
   const serverErrors = perInstance.reduce((n, x) => n + x.serverErrors, 0);
   const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const lateSlope = total(samples.map((x) => slopeMbPerMin(x.filter((p) => p.t >= args.duration / 2))));
   return {
     conversations: args.conversations,
     durationSec: args.duration,
@@ -294,7 +318,8 @@ async function measure(
     errors: (echo?.errors ?? 0) + messages.total.errors + (directLine?.total.errors ?? 0) + serverErrors,
     rssMb: round(total(servers.map((s) => s.peakRssMb()))),
     rssSlopeMbPerMin: round(total(samples.map((x) => slopeMbPerMin(x))), 2),
-    rssSlopeLateMbPerMin: round(total(samples.map((x) => slopeMbPerMin(x.filter((p) => p.t >= args.duration / 2)))), 2),
+    rssSlopeLateMbPerMin: round(lateSlope, 2),
+    rssLateBytesPerTurn: round(messages.total.turnsPerSec > 0 ? (lateSlope * 1024 * 1024) / (messages.total.turnsPerSec * 60) : 0),
     rssByMinuteMb: addSeries(samples.map((x) => x.map((p) => p.mb))).filter((_, i, all) => i % 60 === 0 || i === all.length - 1).map((mb) => round(mb)),
     ...(echo && { echo }),
     messages: messages.total,
@@ -334,7 +359,7 @@ function print(r: LoadReport): string {
     ...(r.directLine ? [phaseLine('Parley (Direct Line)', r.directLine)] : []),
     `Ratio to the echo bot: ${r.ratio} (goal: at least 0.8)`,
     `Errors: ${r.errors} (server-side ${r.serverErrors})`,
-    `Parley peak memory${r.instances > 1 ? ' (instances added together)' : ''}: ${r.rssMb} MB; slope on /api/messages ${r.rssSlopeMbPerMin} MB/min (second half ${r.rssSlopeLateMbPerMin}); each minute: ${r.rssByMinuteMb.join(', ')} MB`,
+    `Parley peak memory${r.instances > 1 ? ' (instances added together)' : ''}: ${r.rssMb} MB; slope on /api/messages ${r.rssSlopeMbPerMin} MB/min (second half ${r.rssSlopeLateMbPerMin}: ${r.rssLateBytesPerTurn} bytes a turn); each minute: ${r.rssByMinuteMb.join(', ')} MB`,
     cpuLine(r.cpu),
     `"Did you mean" questions found in the knowledge base: ${r.didYouMeanQuestions}`,
   ].join('\n');

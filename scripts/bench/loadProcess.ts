@@ -45,9 +45,12 @@ function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(match[1]) / 1024;
 }
 
-/** Starts `node --import tsx SCRIPT` with ENV added, and waits until it says where it listens. */
+/**
+ * Starts `node --import tsx NODE_ARGS SCRIPT` with ENV added, and waits until it says where it
+ * listens. tsx comes first so a NODE_ARGS `--import` of a TypeScript file (the memory log) loads.
+ */
 export async function startServer(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script)], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

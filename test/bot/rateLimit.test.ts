@@ -40,6 +40,30 @@ describe('TokenBuckets', () => {
     expect(buckets.take('c').ok).toBe(false);
   });
 
+  it('forgets a key once its bucket has filled up again, so ended conversations leave nothing behind', () => {
+    t = 0;
+    const buckets = new TokenBuckets({ perMinute: 6, clock });
+    // 1,000 conversations of a few turns each, then they end.
+    for (let i = 0; i < 1_000; i++) for (let turn = 0; turn < 4; turn++) buckets.take(`conversation-${i}`);
+    expect(buckets.size).toBe(1_000);
+    // A minute refills any bucket, however empty: from then on each is the same as none.
+    t = 60_000;
+    expect(buckets.take('a new conversation')).toEqual({ ok: true });
+    expect(buckets.size).toBe(1);
+  });
+
+  it('keeps a key whose bucket is still filling, with what it has spent', () => {
+    t = 0;
+    const buckets = new TokenBuckets({ perMinute: 2, clock });
+    buckets.take('a');
+    buckets.take('a');
+    t = 29_999;
+    buckets.take('b');
+    expect(buckets.size).toBe(2);
+    // Not yet the half minute that earns "a" one request back.
+    expect(buckets.take('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+  });
+
   it('refuses a limit that is not above 0', () => {
     expect(() => new TokenBuckets({ perMinute: 0 })).toThrow(RangeError);
   });

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { shares } from '../../scripts/bench-load';
+import { HeapSnapshot } from '../../scripts/bench/heapDiff';
 import { withSearchPath } from '../../scripts/bench/loadDatabase';
 import { percentile, slopeMbPerMin } from '../../scripts/bench/loadStats';
 import { describeWithPostgres, freshPostgresDatabase } from '../postgres';
@@ -9,8 +12,8 @@ import { describeWithPostgres, freshPostgresDatabase } from '../postgres';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs the bench as `npm run bench:load` would, and collects its output; DATABASE_URL only when given. */
-function benchLoad(args: string[], databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' };
+function benchLoad(args: string[], databaseUrl?: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1', ...extraEnv };
   delete env.DATABASE_URL;
   if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
   return new Promise((resolve) => {
@@ -29,7 +32,7 @@ describe('npm run bench:load', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Record<string, unknown>;
-    for (const key of ['turnsPerSec', 'echoTurnsPerSec', 'ratio', 'p99Ms', 'errors', 'rssMb', 'rssSlopeMbPerMin']) {
+    for (const key of ['turnsPerSec', 'echoTurnsPerSec', 'ratio', 'p99Ms', 'errors', 'rssMb', 'rssSlopeMbPerMin', 'rssSlopeLateMbPerMin', 'rssLateBytesPerTurn']) {
       expect(typeof report[key]).toBe('number');
     }
     expect(report.errors).toBe(0);
@@ -44,6 +47,28 @@ describe('npm run bench:load', () => {
     expect((report.directLine as { turns: number }).turns).toBeGreaterThan(0);
     // The shipped knowledge base has questions it answers with "did you mean", and the bench found them.
     expect(report.didYouMeanQuestions).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("with --memory-log and --node-arg, Parley's process logs its memory and takes the heap snapshots asked for", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-memory-'));
+    try {
+      const log = path.join(dir, 'memory.jsonl');
+      const run = await benchLoad(
+        ['--conversations', '2', '--duration', '2', '--skip-echo', '--skip-direct-line', '--json', '--memory-log', log, '--node-arg=--expose-gc'],
+        undefined,
+        { PARLEY_BENCH_MEMORY_EVERY: '0.5', PARLEY_BENCH_HEAP_SNAPSHOTS: '0' },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.length).toBeGreaterThan(1);
+      for (const key of ['t', 'rssMb', 'heapTotalMb', 'heapUsedMb', 'externalMb', 'arrayBuffersMb', 'anonMb', 'fileMb']) expect(typeof lines[0]![key]).toBe('number');
+      // --expose-gc reached the server: each sample follows a full collection.
+      expect(lines.every((l) => l.collected === true)).toBe(true);
+      expect(HeapSnapshot.read(path.join(dir, 'heap-0s.heapsnapshot')).count).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 180_000);
 
   it('refuses a bad command line with exit 2 and the usage', async () => {
