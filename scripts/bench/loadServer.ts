@@ -5,24 +5,27 @@
  * SIGTERM closes the app (and the database) before exiting.
  */
 import { loadConfig } from '../../bot/config';
-import { createApp } from '../../bot/index';
+import { createApp, type App } from '../../bot/index';
 
-async function main(): Promise<void> {
-  const app = createApp(loadConfig());
-  const url = await app.listen();
-  console.log(JSON.stringify({ url }));
-  process.once('SIGTERM', () => {
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`[bench server] closing: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        process.exit(1);
-      },
-    );
+/** Prints `{"url": ...}` once `app` listens, closes it on SIGTERM and exits; a failure exits 1. */
+export function serveForBench(start: () => Promise<App>): void {
+  const run = async () => {
+    const app = await start();
+    console.log(JSON.stringify({ url: await app.listen() }));
+    process.once('SIGTERM', () => {
+      app.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`[bench server] closing: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          process.exit(1);
+        },
+      );
+    });
+  };
+  run().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
   });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
-});
+if (require.main === module) serveForBench(async () => createApp(loadConfig()));

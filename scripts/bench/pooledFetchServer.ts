@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../../bot/config';
 import { createApp } from '../../bot/index';
+import { serveForBench } from './loadServer';
 
 /**
  * Node bundles undici for `fetch` without exporting it; undici keeps its global dispatcher under
@@ -27,22 +28,7 @@ async function limitFetch(connections: number): Promise<void> {
   holder[GLOBAL_DISPATCHER] = new current.constructor({ connections }) as { constructor: AgentClass };
 }
 
-async function main(): Promise<void> {
+serveForBench(async () => {
   await limitFetch(z.coerce.number().int().positive().parse(process.env.PARLEY_BENCH_FETCH_CONNECTIONS));
-  const app = createApp(loadConfig());
-  console.log(JSON.stringify({ url: await app.listen() }));
-  process.once('SIGTERM', () => {
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`[bench server] closing: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        process.exit(1);
-      },
-    );
-  });
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
+  return createApp(loadConfig());
 });
