@@ -117,19 +117,16 @@ export class SqliteBackend implements Backend {
     await this.broadcast.close();
     if (!this.db.open) return;
     this.sql.commitQueued();
-    if (this.checkpointer) {
-      await this.checkpointer.stop();
-      // The server's last act: everything into the main file, so a copy or backup of it alone is whole.
-      try {
+    try {
+      if (this.checkpointer) {
+        await this.checkpointer.stop();
+        // The server's last act: everything into the main file, so a copy or backup of it alone is whole.
         this.db.pragma('wal_checkpoint(TRUNCATE)');
-      } finally {
-        this.db.close();
       }
-    } else {
+    } finally {
       this.db.close();
     }
   }
-
 }
 
 /** PostgreSQL, shared by any number of instances. */
