@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { SqlChannelStore } from '../bot/directline/store';
+import { conversationHash } from '../knowledge/databaseKey';
 import type { Sql } from '../knowledge/sql';
 import { REMOVED } from './leftMessages';
 
@@ -97,12 +97,7 @@ export async function eraseConversation(sql: Sql, conversationId: string): Promi
     }
     const channelActivities = await new SqlChannelStore(tx).erase(conversationId);
     const gapsKey = await tx.get<{ key: string }>('SELECT key FROM knowledge_gaps_key');
-    const gaps = gapsKey ? await changed('DELETE FROM knowledge_gaps WHERE asker = ?', [askerOf(gapsKey.key, conversationId)]) : 0;
+    const gaps = gapsKey ? await changed('DELETE FROM knowledge_gaps WHERE asker = ?', [conversationHash(gapsKey.key, conversationId)]) : 0;
     return { transcriptActivities, escalations, liveMessages, leftMessages, botStates, channelActivities, gaps };
   });
-}
-
-/** The knowledge gaps' keyed hash of a conversation: the same sum as knowledge/gaps/store.ts makes when it records a gap. */
-function askerOf(key: string, conversationId: string): string {
-  return createHmac('sha256', key).update(conversationId).digest('hex').slice(0, 32);
 }

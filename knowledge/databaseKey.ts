@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Sql } from './sql';
 
 /**
@@ -26,4 +26,25 @@ export function databaseKey(sql: Sql, table: string): () => Promise<string> {
     });
     return key;
   };
+}
+
+/** Conversations whose hash is remembered, per key: a conversation asks again and again. */
+const REMEMBERED = 10_000;
+const remembered = new Map<string, Map<string, string>>();
+
+/**
+ * The keyed hash that stands in for a conversation id in a table keyed by `databaseKey` (the same
+ * sum wherever one is made or looked for, so erasure finds what recording stored). Remembered for
+ * the most recent conversations: an HMAC costs more than the rest of recording an event.
+ */
+export function conversationHash(key: string, conversationId: string): string {
+  let hashes = remembered.get(key);
+  if (!hashes) remembered.set(key, (hashes = new Map()));
+  let hash = hashes.get(conversationId);
+  if (hash === undefined) {
+    hash = createHmac('sha256', key).update(conversationId).digest('hex').slice(0, 32);
+    if (hashes.size >= REMEMBERED) hashes.delete(hashes.keys().next().value!);
+    hashes.set(conversationId, hash);
+  }
+  return hash;
 }

@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { databaseKey } from '../../knowledge/databaseKey';
+import { conversationHash, databaseKey } from '../../knowledge/databaseKey';
 import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { conversationEventSchema, deskEventSchema, type ConversationEvent, type DeskRecord, type StoredEvent } from './events';
 
@@ -87,7 +86,7 @@ export class SqlReportEventStore implements ReportEventStore {
 
   async recordConversation(conversationId: string, event: ConversationEvent, at: Date): Promise<void> {
     const valid = conversationEventSchema.parse(event);
-    const conversation = createHmac('sha256', await this.key()).update(conversationId).digest('hex').slice(0, 32);
+    const conversation = conversationHash(await this.key(), conversationId);
     await this.insert({
       at: at.toISOString(),
       type: valid.type,

@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { dateIn } from '../bins/schedule';
-import { databaseKey } from '../databaseKey';
+import { conversationHash, databaseKey } from '../databaseKey';
 import type { Sql, StoreSchema } from '../sql';
 
 /**
@@ -161,7 +160,7 @@ export class SqlGapStore implements GapStore {
   }
 
   private async askerOf(conversationId: string): Promise<string> {
-    return createHmac('sha256', await this.key()).update(conversationId).digest('hex').slice(0, 32);
+    return conversationHash(await this.key(), conversationId);
   }
 }
 
