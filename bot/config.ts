@@ -31,6 +31,8 @@ export const configSchema = z
     PARLEY_KNOWLEDGE_DIR: z.string().min(1).default('./knowledge'),
     /** Watch the knowledge folder and swap in a valid edit without a restart (`off`: read once at start). */
     PARLEY_KNOWLEDGE_RELOAD: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+    /** Match residents' questions on a thread of their own (`off`: on the thread that answers HTTP). */
+    PARLEY_MATCHER_THREAD: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     PARLEY_ANSWER_THRESHOLD: unitInterval(0.37),
     PARLEY_SUGGEST_THRESHOLD: unitInterval(0.34),
     PARLEY_MISSES_BEFORE_OFFER: number(2).pipe(z.number().int().min(1)),

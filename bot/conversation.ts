@@ -5,7 +5,8 @@ import type { BinDayResult } from '../knowledge/bins/lookup';
 import { findPostcode, normalizePostcode } from '../knowledge/bins/postcode';
 import { decide, HUMAN_ENTRY_ID, type Thresholds } from '../knowledge/decide';
 import type { KnowledgeBase, LoadedEntry } from '../knowledge/loader';
-import type { Candidate, Matcher } from '../knowledge/matcher';
+import type { Candidate } from '../knowledge/matcher';
+import type { Matching } from '../knowledge/matchThread';
 import type { GapKind, UnansweredQuestion } from '../knowledge/gaps/store';
 import { clean } from '../knowledge/normalize';
 import type { Department } from '../knowledge/schema';
@@ -16,16 +17,17 @@ import type { Choice, ConversationData, Offer, UserData } from './state';
 
 export interface Knowledge {
   kb: KnowledgeBase;
-  matcher: Matcher;
+  /** A `Matcher`, or one matching on a thread of its own (knowledge/matchThread.ts). */
+  matcher: Matching;
   /** The content hash (knowledge/version.ts), recorded on each answer so a complaint can be traced to the text. */
   version?: string;
 }
 
 export interface ConversationDeps {
   /**
-   * The knowledge base in force for this turn (a function so a reload can swap it). `welcome` and
-   * `whileYouWait` call it within one synchronous call; `message` awaits the database (bin days),
-   * so it pins what this returned when the turn began: a turn never mixes two versions.
+   * The knowledge base in force for this turn (a function so a reload can swap it). `welcome` calls
+   * it within one synchronous call; `message` and `whileYouWait` await the matcher and the database
+   * (bin days), so they pin what this returned when the turn began: a turn never mixes two versions.
    */
   knowledge: () => Knowledge;
   /** The council's time zone, for "reply by" times. */
@@ -145,7 +147,7 @@ export class Conversation {
         const picked = pickChoice(said, pending.options);
         if (picked) return this.answer(picked, message, data, user, record, 'choice');
         if (said === clean(text.noneOfThese)) {
-          record({ type: 'none-of-these', ...(pending.question && { gap: this.unanswered('none-of-these', pending.question) }) });
+          record({ type: 'none-of-these', ...(pending.question && { gap: await this.unanswered('none-of-these', pending.question) }) });
           return this.miss(data, record);
         }
         break;
@@ -165,7 +167,7 @@ export class Conversation {
             entry: pending.entryId,
             department,
             helped: false,
-            gap: this.unanswered('not-helpful', pending.question ?? entry?.title ?? pending.entryId, pending.entryId),
+            gap: await this.unanswered('not-helpful', pending.question ?? entry?.title ?? pending.entryId, pending.entryId),
           });
           return [
             MessageFactory.text(text.sorryNotHelpful),
@@ -210,7 +212,7 @@ export class Conversation {
         const postcode = findPostcode(message);
         if (postcode) return this.binDays(postcode, data, user, record);
         // A resident may change the subject instead of giving a postcode.
-        const decision = this.decide(message);
+        const decision = await this.decide(message);
         if (decision.kind === 'answer' && this.entry(decision.entryId)?.lookup !== 'bin-day') {
           return this.answer({ id: decision.entryId, title: '' }, message, data, user, record, 'question');
         }
@@ -229,8 +231,14 @@ export class Conversation {
    * For a resident waiting for a person: an answer only if the knowledge base is sure of one
    * (no did-you-mean, no small talk, no offer of the person they are already waiting for).
    */
-  whileYouWait(input: string): Reply[] {
-    const decision = this.decide(input.trim());
+  whileYouWait(input: string): Promise<Reply[]> {
+    const knowledge = this.deps.knowledge();
+    return new Conversation({ ...this.deps, knowledge: () => knowledge }).helpWhileWaiting(input);
+  }
+
+  /** `whileYouWait` on knowledge pinned for the turn. */
+  private async helpWhileWaiting(input: string): Promise<Reply[]> {
+    const decision = await this.decide(input.trim());
     if (decision.kind !== 'answer' || SMALL_TALK.has(decision.entryId)) return [];
     const entry = this.entry(decision.entryId);
     if (!entry || entry.lookup) return [];
@@ -251,7 +259,7 @@ export class Conversation {
       return this.binDays(postcode, data, user, record);
     }
 
-    const candidates = this.deps.knowledge().matcher.match(message);
+    const candidates = await this.deps.knowledge().matcher.match(message);
     const decision = decide(candidates, this.deps.thresholds);
     switch (decision.kind) {
       case 'answer':
@@ -269,14 +277,14 @@ export class Conversation {
       }
       case 'none':
         // The message was just matched: its first candidate is the closest entry (no second match).
-        record({ type: 'not-understood', gap: this.unanswered('not-understood', message, undefined, candidates[0]) });
+        record({ type: 'not-understood', gap: await this.unanswered('not-understood', message, undefined, candidates[0]) });
         return this.miss(data, record);
     }
   }
 
-  private decide(message: string) {
+  private async decide(message: string) {
     const { matcher } = this.deps.knowledge();
-    return decide(matcher.match(message), this.deps.thresholds);
+    return decide(await matcher.match(message), this.deps.thresholds);
   }
 
   private async answer(choice: Choice, message: string, data: ConversationData, user: UserData, record: OutcomeRecorder, via: 'question' | 'choice'): Promise<Reply[]> {
@@ -407,7 +415,8 @@ export class Conversation {
   }
 
   /** A question for the knowledge-gaps report, with the entry the matcher ranked first for it. */
-  private unanswered(kind: GapKind, question: string, entryId?: string, best: Candidate | undefined = this.deps.knowledge().matcher.match(question, 1)[0]): UnansweredQuestion {
+  private async unanswered(kind: GapKind, question: string, entryId?: string, closest?: Candidate): Promise<UnansweredQuestion> {
+    const best = closest ?? (await this.deps.knowledge().matcher.match(question, 1))[0];
     return { kind, question, ...(entryId !== undefined && { entryId }), ...(best && { closest: { id: best.id, score: best.score } }) };
   }
 

@@ -38,7 +38,8 @@ import { SqlBinStore } from '../knowledge/bins/store';
 import { reportGaps } from '../knowledge/gaps/report';
 import { SqlGapStore } from '../knowledge/gaps/store';
 import { versionText } from '../knowledge/version';
-import { loadWordVectors } from '../knowledge/wordVectors';
+import { MatchThread } from '../knowledge/matchThread';
+import { defaultWordVectorsFile, loadWordVectors } from '../knowledge/wordVectors';
 import { ConfigError, isLoopback, loadConfig, type Config } from './config';
 import { Conversation, GENERAL_DEPARTMENT } from './conversation';
 import { openBackend, PostgresBackend, postgresLabel, SqliteBackend, storageFailure } from './db';
@@ -145,9 +146,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const binStore = new SqlBinStore(backend.sql);
   // The knowledge base, reloaded when its files change. A version's bin data and text are written
   // together, after the tables exist, before it goes live, so the bin lookup and the answers agree.
+  const matchThread = config.PARLEY_MATCHER_THREAD === 'on' ? new MatchThread(defaultWordVectorsFile(), log) : undefined;
   const reloader = new KnowledgeReloader({
     dir: config.knowledgeDir,
     vectors: loadWordVectors(),
+    ...(matchThread && { matchThread }),
     commit: async (next) => {
       await ready;
       await backend.sql.transaction(async (tx) => {
@@ -269,8 +272,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
     roster,
     // Canned replies: the matcher's best entries for the agent's search.
     searchAnswers: (q) => {
-      const { matcher, kb } = knowledge();
-      return matcher.match(q, 5).flatMap((c) => {
+      const { localMatcher, kb } = knowledge();
+      return localMatcher.match(q, 5).flatMap((c) => {
         const entry = kb.byId.get(c.id);
         return entry ? [{ id: entry.id, title: entry.title, answer: entry.answer }] : [];
       });
@@ -293,7 +296,10 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
   mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
   // Supervisors see the same report as kb:gaps, over the knowledge base in force.
-  mountGapsApi(server, { agents, sessions, report: async (since) => reportGaps(await gaps.list({ since }), knowledge(), { since }), now, log });
+  mountGapsApi(server, { agents, sessions, report: async (since) => {
+      const { kb, localMatcher } = knowledge();
+      return reportGaps(await gaps.list({ since }), { kb, matcher: localMatcher }, { since });
+    }, now, log });
   // Supervisors' figures (GET /api/console/report) and dashboard (/console/dashboard), from the events alone.
   mountReporting(server, {
     agents,
@@ -424,7 +430,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         server.close(() => {
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
-          void Promise.all([deliveries.stop(), teams?.close(), purged, webChannelClosed, consoleClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
+          void Promise.all([deliveries.stop(), teams?.close(), matchThread?.close(), purged, webChannelClosed, consoleClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
             // On SQLite this checkpoints the write-ahead log into the main file (SqliteBackend.close).
             backend.close().then(resolve, (err: unknown) => {
               log.error(`[shutdown] closing the database: ${err instanceof Error ? err.message : String(err)}`);

@@ -4,6 +4,7 @@ import { fromProblems, missingContent, type Finding } from '../knowledge/check';
 import { loadBankHolidays } from '../knowledge/holidays';
 import { DEPARTMENTS_FILE, loadKnowledgeBase, type KnowledgeBase } from '../knowledge/loader';
 import { Matcher } from '../knowledge/matcher';
+import type { MatchThread } from '../knowledge/matchThread';
 import { knowledgeVersion } from '../knowledge/version';
 import { DATA_FOLDER } from '../knowledge/watch';
 import type { WordVectors } from '../knowledge/wordVectors';
@@ -26,6 +27,12 @@ export interface KnowledgeContent {
 /** What a turn, the desk and the bin lookup use; never changed once built (a reload builds a new one). */
 export interface LoadedKnowledge extends Knowledge, KnowledgeContent {
   version: string;
+  /**
+   * The matcher trained on this thread: `matcher` itself, or its stand-in while the matcher
+   * thread builds its own (and for good if that thread stops). Reports that rank many questions
+   * at once, and the console's search, use it directly.
+   */
+  localMatcher: Matcher;
 }
 
 export type ReadResult = { kind: 'valid'; content: KnowledgeContent } | { kind: 'invalid'; findings: Finding[] };
@@ -65,14 +72,18 @@ export function readKnowledge(dir: string, displayRoot = process.cwd()): ReadRes
   return { kind: 'valid', content: { kb, bins, holidays, version: knowledgeVersion({ kb, bins, holidays }) } };
 }
 
-/** Trains the matcher: about half a second on the shipped knowledge base (see knowledge/README.md). */
-export function buildKnowledge(content: KnowledgeContent, vectors: WordVectors): LoadedKnowledge {
-  return { ...content, matcher: Matcher.build(content.kb, {}, vectors) };
+/**
+ * Trains the matcher: about half a second on the shipped knowledge base (see knowledge/README.md).
+ * With a matcher thread, turns match there once it has trained its own copy.
+ */
+export function buildKnowledge(content: KnowledgeContent, vectors: WordVectors, thread?: MatchThread): LoadedKnowledge {
+  const localMatcher = Matcher.build(content.kb, {}, vectors);
+  return { ...content, localMatcher, matcher: thread ? thread.serve(content.kb, localMatcher) : localMatcher };
 }
 
 /** For the start: the knowledge base, or a KnowledgeError listing every problem (the start stops). */
-export function loadKnowledge(dir: string, vectors: WordVectors, displayRoot = process.cwd()): LoadedKnowledge {
+export function loadKnowledge(dir: string, vectors: WordVectors, displayRoot = process.cwd(), thread?: MatchThread): LoadedKnowledge {
   const read = readKnowledge(dir, displayRoot);
   if (read.kind === 'invalid') throw new KnowledgeError(read.findings);
-  return buildKnowledge(read.content, vectors);
+  return buildKnowledge(read.content, vectors, thread);
 }

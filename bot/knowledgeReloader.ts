@@ -1,6 +1,7 @@
 import { formatFinding, type Finding } from '../knowledge/check';
 import { shortVersion } from '../knowledge/version';
 import { knowledgeFilesFingerprint, watchKnowledge, type KnowledgeWatch } from '../knowledge/watch';
+import type { MatchThread } from '../knowledge/matchThread';
 import type { WordVectors } from '../knowledge/wordVectors';
 import { buildKnowledge, loadKnowledge, readKnowledge, type LoadedKnowledge } from './knowledgeLoad';
 
@@ -17,8 +18,9 @@ import { buildKnowledge, loadKnowledge, readKnowledge, type LoadedKnowledge } fr
  * Reading and building are synchronous and block other requests while they run: measured here (2 shared cores)
  * on the shipped knowledge base (56 entries), 0.55-0.7 s per reload, of which 0.48-0.64 s trains
  * the matcher; the fixture knowledge base of 8 entries takes about 20 ms. That happens once per
- * burst of saves, and turns that arrive meanwhile wait for it; none is lost. A worker thread would
- * need the trained matcher serialised back to the main thread, which is not worth it at this size.
+ * burst of saves, and turns that arrive meanwhile wait for it; none is lost. The matcher thread
+ * (knowledge/matchThread.ts) trains its own copy meanwhile, for the turns; this one answers them
+ * until that copy is ready, and stays for reports and the console's search.
  */
 
 export interface ReloadStatus {
@@ -44,6 +46,8 @@ export type ReloadResult =
 export interface ReloaderDeps {
   dir: string;
   vectors: WordVectors;
+  /** Where turns match, if not on the main thread (knowledge/matchThread.ts). */
+  matchThread?: MatchThread;
   /**
    * Writes what a version keeps in the database (bin rounds, the version's text) in one
    * transaction. The swap waits for it: if it rejects, it has rolled back and the old knowledge
@@ -79,7 +83,7 @@ export class KnowledgeReloader {
    */
   constructor(private readonly deps: ReloaderDeps) {
     this.lastFingerprint = knowledgeFilesFingerprint(deps.dir);
-    this.knowledge = loadKnowledge(deps.dir, deps.vectors, deps.displayRoot);
+    this.knowledge = loadKnowledge(deps.dir, deps.vectors, deps.displayRoot, deps.matchThread);
     this.committed = deps.commit(this.knowledge);
     // A failed first commit is ready()'s to report; reloads still wait for it to settle.
     this.latest = this.committed.catch(() => undefined);
@@ -142,7 +146,7 @@ export class KnowledgeReloader {
         return { kind: 'same-version', version: read.content.version };
       }
       const started = performance.now();
-      const next = buildKnowledge(read.content, this.deps.vectors);
+      const next = buildKnowledge(read.content, this.deps.vectors, this.deps.matchThread);
       const buildMs = Math.round(performance.now() - started);
       await this.deps.commit(next);
       this.knowledge = next;

@@ -44,7 +44,7 @@ export class ParleyBot extends TeamsActivityHandler {
       // The handoff state decides first: a resident waiting or chatting with a person is not the bot's.
       const turn = desk ? await desk.residentMessage(conversationId, text, now()) : { kind: 'bot' as const };
       if (turn.kind === 'waiting') {
-        await context.sendActivities([...conversation.whileYouWait(text), { type: 'message', text: say.stillWaiting(turn.position) }]);
+        await context.sendActivities([...(await conversation.whileYouWait(text)), { type: 'message', text: say.stillWaiting(turn.position) }]);
       }
       if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
       if (turn.kind === 'rated') await context.sendActivity(say.thanksForRating);
