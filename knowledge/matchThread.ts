@@ -29,6 +29,8 @@ export class MatchThread {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly served: ThreadMatcher[] = [];
+  /** Messages for the worker, sent together once per turn of the event loop. */
+  private outbox: ToWorker[] = [];
 
   constructor(
     vectorsFile: string,
@@ -37,7 +39,7 @@ export class MatchThread {
     this.worker = startWorker(vectorsFile);
     // A server is kept alive by its sockets; the matcher thread alone must not keep a process up.
     this.worker.unref();
-    this.worker.on('message', (message: FromWorker) => this.received(message));
+    this.worker.on('message', (messages: FromWorker[]) => messages.forEach((m) => this.received(m)));
     this.worker.on('error', (err) => this.stop(`it failed: ${err.stack ?? err.message}`));
     this.worker.on('exit', (code) => this.stop(`it exited with code ${code}`));
   }
@@ -83,8 +85,19 @@ export class MatchThread {
     });
   }
 
+  /**
+   * A `postMessage` costs more than the question it carries (it wakes the other thread), and a busy
+   * server matches several questions in one turn of its event loop: they go in one message.
+   */
   private send(message: ToWorker): void {
-    this.worker.postMessage(message);
+    if (this.outbox.length === 0) setImmediate(() => this.flush());
+    this.outbox.push(message);
+  }
+
+  private flush(): void {
+    const messages = this.outbox;
+    this.outbox = [];
+    if (!this.stopped) this.worker.postMessage(messages);
   }
 
   private received(message: FromWorker): void {

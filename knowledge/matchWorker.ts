@@ -25,9 +25,14 @@ const port = parentPort;
 if (!port) throw new Error('knowledge/matchWorker.ts runs as a worker thread (see matchThread.ts)');
 const vectors = loadWordVectors((workerData as { vectorsFile: string }).vectorsFile);
 const matchers = new Map<number, Matcher>();
-const reply = (message: FromWorker) => port.postMessage(message);
+/** Messages come in batches (matchThread.ts); their answers go back as one batch. */
+port.on('message', (messages: ToWorker[]) => {
+  const replies: FromWorker[] = [];
+  for (const message of messages) handle(message, (r) => replies.push(r));
+  if (replies.length) port.postMessage(replies);
+});
 
-port.on('message', (message: ToWorker) => {
+function handle(message: ToWorker, reply: (message: FromWorker) => void): void {
   switch (message.kind) {
     case 'build':
       try {
@@ -50,7 +55,7 @@ port.on('message', (message: ToWorker) => {
       return;
     }
   }
-});
+}
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
