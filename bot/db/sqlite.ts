@@ -4,7 +4,8 @@ import type { Sql, SqlParams } from '../../knowledge/sql';
 /**
  * `Sql` over one better-sqlite3 connection.
  *
- * Reads run at once. Writes outside a transaction (`run`) are committed together: each is queued,
+ * Reads run at once. Writes outside a transaction (`run`, and `get` or `all` of a statement that
+ * writes, such as `INSERT ... RETURNING`) are committed together: each is queued,
  * and once per turn of the event loop (`setImmediate`) the queue runs as one transaction, in the
  * order the writes were made; each caller's promise settles when its write is committed (or
  * has failed). A commit costs more than a small write (about 30 µs here: the write-ahead log's
@@ -40,21 +41,15 @@ export class SqliteSql implements Sql {
   }
 
   all<T>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.whenFree(() => this.inside.all<T>(sql, params));
+    return this.whenFree(() => (this.prepared(sql).readonly ? this.inside.all<T>(sql, params) : this.queue(() => this.prepared(sql).all(...bind(params)) as T[])));
   }
 
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    return this.whenFree(() => this.inside.get<T>(sql, params));
+    return this.whenFree(() => (this.prepared(sql).readonly ? this.inside.get<T>(sql, params) : this.queue(() => this.prepared(sql).get(...bind(params)) as T | undefined)));
   }
 
   run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
-    return this.whenFree(
-      () =>
-        new Promise((resolve, reject) => {
-          if (this.queued.length === 0) setImmediate(() => this.commitQueued());
-          this.queued.push({ write: () => ({ changes: this.prepared(sql).run(...bind(params)).changes }), resolve, reject });
-        }),
-    );
+    return this.whenFree(() => this.queue(() => ({ changes: this.prepared(sql).run(...bind(params)).changes })));
   }
 
   exec(script: string): Promise<void> {
@@ -105,7 +100,7 @@ export class SqliteSql implements Sql {
     }
     const batch = this.queued;
     this.queued = [];
-    const results: Array<{ ok: true; value: { changes: number } } | { ok: false; error: unknown }> = [];
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
       for (const { write } of batch) {
@@ -126,6 +121,14 @@ export class SqliteSql implements Sql {
       const result = results[i]!;
       if (result.ok) resolve(result.value);
       else reject(result.error);
+    });
+  }
+
+  /** A write for the next group commit; settles once it is committed (or has failed). */
+  private queue<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+      this.queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -164,8 +167,8 @@ function bind(params: SqlParams | undefined): unknown[] {
 }
 
 interface QueuedWrite {
-  write: () => { changes: number };
-  resolve: (result: { changes: number }) => void;
+  write: () => unknown;
+  resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
 

@@ -177,6 +177,27 @@ describe('SQLite group commit', () => {
     await oneByOne.backend.close();
   });
 
+  test('a write that returns rows (INSERT ... RETURNING through get and all) joins the group commit, in order, and answers with its rows once committed', async () => {
+    const { backend, walFrames } = await sqlite();
+    const insert = 'INSERT INTO things (name, size) VALUES (?, ?) RETURNING id, name';
+    const writes = [
+      backend.sql.get<{ id: number; name: string }>(insert, ['a', 1]),
+      backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['b', 2]),
+      backend.sql.all<{ id: number; name: string }>(insert, ['c', 3]),
+      ...Array.from({ length: 17 }, (_, i) => backend.sql.get(insert, [`d${i}`, i])),
+    ];
+    // Not yet committed, so a reader does not see them yet.
+    expect(await things(backend.sql)).toEqual([]);
+    const [a, b, c] = await Promise.all(writes);
+    expect(a).toEqual({ id: 1, name: 'a' });
+    expect(b).toEqual({ changes: 1 });
+    expect(c).toEqual([{ id: 3, name: 'c' }]);
+    expect((await things(backend.sql)).slice(0, 3)).toEqual(['a', 'b', 'c']);
+    // One commit for all 20: far fewer log frames than the 20 that one commit each appends.
+    expect(walFrames()).toBeLessThan(20 / 5);
+    await backend.close();
+  });
+
   test('closing the database commits writes still waiting for the event loop', async () => {
     const { backend } = await sqlite();
     const file = backend.db.name;
