@@ -8,10 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   CloudAdapter,
-  ConversationState,
   TranscriptLoggerMiddleware,
   type ConversationReference,
-  UserState,
   type TurnContext,
 } from 'botbuilder';
 import { SqlAgentStore } from '../handoff/agents';
@@ -56,6 +54,7 @@ import { CheckedCloudAdapter, channelAuthentication } from './channelAuth';
 import { ReusedClientsAuthentication } from './reusedClients';
 import { createServer } from './server';
 import { SqlStorage } from './stateStorage';
+import { TurnStateStore } from './turnState';
 import { notifyTeamsOfEscalations } from './teams/notify';
 
 export interface AppOptions {
@@ -107,9 +106,8 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   let stopping = false;
   // listen() awaits it and so reports a failure; this only stops Node calling it unhandled first.
   ready.catch(() => undefined);
-  const storage = new SqlStorage(backend.sql, now);
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
+  // What the bot remembers between turns, stored as botbuilder's ConversationState and UserState store it.
+  const states = new TurnStateStore(new SqlStorage(backend.sql, now));
   // Every conversation is kept, redacted, so a person who takes over sees what came before.
   const postcodesGiven = new PostcodesGiven();
   const transcripts = new SqlTranscriptStore(backend.sql, { now, keepPostcodes: (activity) => postcodesGiven.keeps(activity) });
@@ -229,7 +227,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const reportEvents = new SqlReportEventStore(backend.sql);
   const deskRecorder = recordDeskEvents({ events, store: reportEvents, reasonOf: async (id) => (await queue.get(id))?.reason, now, log });
   const outcomes = outcomeRecorder({ events: reportEvents, gaps, now, log });
-  const bot = new ParleyBot(conversationState, userState, conversation, desk, now, postcodesGiven, outcomes.record);
+  const bot = new ParleyBot(states, conversation, desk, now, postcodesGiven, outcomes.record);
 
   const server = createServer({
     adapter,

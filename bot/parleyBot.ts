@@ -1,10 +1,10 @@
-import { EventFactory, TeamsActivityHandler, TurnContext, type ConversationState, type UserState } from 'botbuilder';
+import { EventFactory, TeamsActivityHandler, TurnContext } from 'botbuilder';
 import type { HandoffDesk } from '../handoff/desk';
 import type { PostcodesGiven } from '../handoff/postcodesGiven';
 import type { Conversation, HandoffPort, Outcome } from './conversation';
 import { text as say } from './replies';
-import { newConversationData, type ConversationData, type UserData } from './state';
 import { forTeams } from './teams/cards';
+import type { TurnStateStore } from './turnState';
 
 /**
  * The activity handler: thin on purpose. It loads state, hands the message to the
@@ -13,8 +13,7 @@ import { forTeams } from './teams/cards';
  */
 export class ParleyBot extends TeamsActivityHandler {
   constructor(
-    private readonly conversationState: ConversationState,
-    private readonly userState: UserState,
+    states: TurnStateStore,
     conversation: Conversation,
     /** Without a desk (tests of the bot alone) nobody is ever on duty. */
     desk?: HandoffDesk,
@@ -28,8 +27,6 @@ export class ParleyBot extends TeamsActivityHandler {
     record?: (outcome: Outcome, conversationId: string) => void,
   ) {
     super();
-    const conversationData = conversationState.createProperty<ConversationData>('parley');
-    const userData = userState.createProperty<UserData>('resident');
 
     this.onMembersAdded(async (context, next) => {
       const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient.id);
@@ -49,10 +46,10 @@ export class ParleyBot extends TeamsActivityHandler {
       if (turn.kind === 'left-queue') await context.sendActivity(say.leftQueue);
       if (turn.kind === 'rated') await context.sendActivity(say.thanksForRating);
       if (turn.kind === 'bot') {
+        const state = await states.load(context.activity);
         // No state yet: this is the conversation's first message.
-        if ((await conversationData.get(context)) === undefined) record?.({ type: 'started' }, conversationId);
-        const data = await conversationData.get(context, newConversationData());
-        const user = await userData.get(context, {});
+        if (state.isNew) record?.({ type: 'started' }, conversationId);
+        const { conversation: data, user } = state;
         const reference = TurnContext.getConversationReference(context.activity);
         let queued: { department: string; priority: string; reason: string } | undefined;
         const handoff: HandoffPort | undefined = desk && {
@@ -87,6 +84,7 @@ export class ParleyBot extends TeamsActivityHandler {
           const transcript = await desk.transcriptWith(context.activity);
           await context.sendActivity(EventFactory.createHandoffInitiation(context, queued, { activities: transcript }));
         }
+        await state.save();
       }
       await next();
     });
@@ -99,7 +97,5 @@ export class ParleyBot extends TeamsActivityHandler {
       return next();
     });
     await super.run(context);
-    await this.conversationState.saveChanges(context, false);
-    await this.userState.saveChanges(context, false);
   }
 }

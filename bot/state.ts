@@ -1,6 +1,6 @@
 import type { LeaveMessageReason } from '../handoff/capacity';
 
-/** What the bot remembers about a conversation between turns (stored via ConversationState). */
+/** What the bot remembers about a conversation between turns (stored by bot/turnState.ts). */
 
 export type HandoffReason = 'asked' | 'misses' | 'feedback' | 'urgent' | 'topic' | 'lookup';
 

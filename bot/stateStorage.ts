@@ -53,16 +53,16 @@ export class SqlStorage implements Storage {
 
   async read(keys: string[]): Promise<StoreItems> {
     const items: StoreItems = {};
-    for (const key of keys) {
-      const row = await this.sql.get<{ doc: string; etag: number }>('SELECT doc, etag FROM bot_state WHERE key = ?', [key]);
-      if (row) items[key] = { ...JSON.parse(row.doc), eTag: String(row.etag) };
-    }
+    for (const [key, { doc, eTag }] of await this.readStored(keys)) items[key] = { ...JSON.parse(doc), eTag };
     return items;
   }
 
   async write(changes: StoreItems): Promise<void> {
     const at = this.now().toISOString();
-    const writes = Object.entries(changes).map(([key, item]) => this.writeOne(key, item, at));
+    const writes = Object.entries(changes).map(([key, item]) => {
+      const { eTag, ...doc } = (item ?? {}) as { eTag?: string };
+      return this.writeOne(key, JSON.stringify(doc), eTag, at);
+    });
     // botbuilder's state saves one key at a time: a single statement, committed with the other
     // writes of the same moment. More keys at once must all be written or none.
     if (writes.length === 1) return this.apply(writes[0]!, this.sql);
@@ -77,9 +77,23 @@ export class SqlStorage implements Storage {
     });
   }
 
-  private writeOne(key: string, item: unknown, at: string): StateWrite {
-    const { eTag, ...doc } = (item ?? {}) as { eTag?: string };
-    const row = { key, doc: JSON.stringify(doc), at };
+  /**
+   * The stored JSON text of these keys, with their eTags, in one query: for a caller that tells a
+   * change by comparing text (bot/turnState.ts) rather than by parsing and hashing objects.
+   */
+  async readStored(keys: readonly string[]): Promise<Map<string, StoredDoc>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.sql.all<{ key: string; doc: string; etag: number }>(`SELECT key, doc, etag FROM bot_state WHERE key IN (${keys.map(() => '?').join(', ')})`, keys);
+    return new Map(rows.map((r) => [r.key, { doc: r.doc, eTag: String(r.etag) }]));
+  }
+
+  /** Writes one key's JSON text; with an eTag other than "*", only if the stored item still has it. */
+  async writeStored(key: string, doc: string, eTag?: string): Promise<void> {
+    await this.apply(this.writeOne(key, doc, eTag, this.now().toISOString()), this.sql);
+  }
+
+  private writeOne(key: string, doc: string, eTag: string | undefined, at: string): StateWrite {
+    const row = { key, doc, at };
     if (eTag === undefined || eTag === '*') return { key, sql: UPSERT, params: row };
     // Not a number: no stored item can have it (the column is an integer), so only a new key takes it.
     const expected = /^(0|[1-9][0-9]{0,14})$/.test(eTag) ? Number(eTag) : -1;
@@ -95,6 +109,12 @@ export class SqlStorage implements Storage {
     const { changes } = await sql.run(write.sql, write.params);
     if (changes === 0) throw new ETagConflictError(write.key);
   }
+}
+
+export interface StoredDoc {
+  /** The item as stored: JSON text, without its eTag. */
+  doc: string;
+  eTag: string;
 }
 
 interface StateWrite {

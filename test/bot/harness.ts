@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
-import { ConversationState, TestAdapter, UserState, type Activity } from 'botbuilder';
+import { TestAdapter, type Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
 import { checkRequiredContent, Conversation } from '../../bot/conversation';
 import { openDatabase, SqliteBackend, type Db, type Sql } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import { ParleyBot } from '../../bot/parleyBot';
 import { SqlStorage } from '../../bot/stateStorage';
+import { TurnStateStore } from '../../bot/turnState';
 import type { ConversationData, UserData } from '../../bot/state';
 import { loadBinData } from '../../knowledge/bins/data';
 import { BinDayLookup } from '../../knowledge/bins/lookup';
@@ -63,7 +64,7 @@ export class BotHarness {
       now: () => now,
     });
     const storage = new SqlStorage(this.sql, () => now);
-    this.bot = new ParleyBot(new ConversationState(storage), new UserState(storage), conversation);
+    this.bot = new ParleyBot(new TurnStateStore(storage), conversation);
     this.adapter = this.newConversation('conversation-1');
   }
 
