@@ -189,9 +189,9 @@ export class HandoffDesk {
   /** `mayLookAgain`: once, a cancel refused because the chat changed is answered from the new state. */
   private async residentTurn(conversationId: string, text: string, now: Date, mayLookAgain: boolean): Promise<ResidentTurn> {
     const { queue } = this.deps;
-    const open = await queue.openFor(conversationId);
+    const { open, awaitingRating } = await queue.forResident(conversationId, new Date(now.getTime() - RATING_WINDOW_MS));
     const state = stateOf(open);
-    if (!open || state === 'bot') return this.rating(conversationId, text, now);
+    if (!open || state === 'bot') return this.rating(awaitingRating, text);
     if (state === 'agent') {
       // Only while the chat is still active: if it was requeued or closed since it was read, the
       // message is answered from the new state (once).
@@ -217,8 +217,7 @@ export class HandoffDesk {
    * Just after an agent closed the chat the resident is asked for a 1-5 rating: a rating then is
    * stored; anything else means they moved on, and goes to the bot.
    */
-  private async rating(conversationId: string, text: string, now: Date): Promise<ResidentTurn> {
-    const closed = await this.deps.queue.awaitingRating(conversationId, new Date(now.getTime() - RATING_WINDOW_MS));
+  private async rating(closed: Escalation | undefined, text: string): Promise<ResidentTurn> {
     if (!closed) return { kind: 'bot' };
     const rated = RATING.exec(text);
     if (!rated) {

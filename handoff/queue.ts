@@ -94,8 +94,12 @@ export interface EscalationQueue {
   messages(departments?: readonly string[]): Promise<Escalation[]>;
   /** Minutes from pick-up to close of the department's chats closed since `since`, newest first. */
   handlingMinutes(department: string, since: Date, limit?: number): Promise<number[]>;
-  /** The conversation's chat closed by an agent since `since` and not yet rated, if any. */
-  awaitingRating(conversationId: string, since: Date): Promise<Escalation | undefined>;
+  /**
+   * For a resident's every message, in one query: the conversation's open escalation (as
+   * `openFor`), and its chat an agent closed since `ratingSince` that is not yet rated, if any.
+   * They decide whether the message goes to a person, to the rating, or to the bot.
+   */
+  forResident(conversationId: string, ratingSince: Date): Promise<{ open?: Escalation; awaitingRating?: Escalation }>;
   /** Stores a 1-5 rating once; false if the escalation is not closed or is already rated. */
   rate(id: number, rating: number): Promise<boolean>;
   /** The resident moved on without rating: stop waiting for one. */
@@ -198,6 +202,8 @@ function fromRow(r: Row): Escalation {
 
 const SERVING_ORDER = 'ORDER BY priority DESC, queued_at, id';
 const OPEN = "status IN ('waiting', 'active')";
+/** A chat an agent closed at or after `@since` whose resident has neither rated it nor moved on. */
+const AWAITING_RATING = "status = 'closed' AND closed_because = 'closed-by-agent' AND rating IS NULL AND rating_declined = 0 AND closed_at >= @since";
 
 /** `?, ?, ?` for an IN list of `n` values. */
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -246,13 +252,15 @@ export class SqlEscalationQueue implements EscalationQueue {
     return rows.map((r) => (Date.parse(r.closedAt) - Date.parse(r.pickedUpAt)) / 60_000);
   }
 
-  async awaitingRating(conversationId: string, since: Date): Promise<Escalation | undefined> {
-    const row = await this.sql.get<Row>(
-      `SELECT * FROM escalations WHERE conversation_id = @conversationId AND status = 'closed' AND closed_because = 'closed-by-agent'
-          AND rating IS NULL AND rating_declined = 0 AND closed_at >= @since ORDER BY closed_at DESC LIMIT 1`,
-      { conversationId, since: since.toISOString() },
+  async forResident(conversationId: string, ratingSince: Date): Promise<{ open?: Escalation; awaitingRating?: Escalation }> {
+    const rows = await this.sql.all<Row>(
+      `SELECT * FROM escalations WHERE conversation_id = @conversationId AND (${OPEN} OR (${AWAITING_RATING})) ORDER BY id DESC`,
+      { conversationId, since: ratingSince.toISOString() },
     );
-    return row && fromRow(row);
+    const open = rows.find((r) => r.status === 'waiting' || r.status === 'active');
+    // The one closed last, if several are awaiting a rating.
+    const awaiting = rows.filter((r) => r.status === 'closed').reduce<Row | undefined>((last, r) => (!last || r.closed_at! > last.closed_at! ? r : last), undefined);
+    return { ...(open && { open: fromRow(open) }), ...(awaiting && { awaitingRating: fromRow(awaiting) }) };
   }
 
   async rate(id: number, rating: number): Promise<boolean> {

@@ -151,13 +151,31 @@ forEachBackend('SqlEscalationQueue', (fresh) => {
       expect(await queue.handlingMinutes('waste', at(0), 1)).toHaveLength(1);
     });
 
+    const awaiting = async (conversationId: string, since: Date) => (await queue.forResident(conversationId, since)).awaitingRating;
+
+    it("finds a resident's open chat and the last chat closed awaiting their rating in one look", async () => {
+      expect(await queue.forResident('a', at(0))).toEqual({});
+      const first = (await queue.enqueue(escalation('a'), at(0))).escalation;
+      await queue.pickup(first.id, 'ann', at(1));
+      await queue.close(first.id, 'closed-by-agent', at(2));
+      const second = (await queue.enqueue(escalation('a'), at(3))).escalation;
+      await queue.pickup(second.id, 'ann', at(4));
+      await queue.close(second.id, 'closed-by-agent', at(5));
+      const third = (await queue.enqueue(escalation('a'), at(6))).escalation;
+      const seen = await queue.forResident('a', at(0));
+      expect(seen.open?.id).toBe(third.id);
+      expect(seen.open?.status).toBe('waiting');
+      expect(seen.awaitingRating?.id).toBe(second.id);
+      expect(await queue.forResident('b', at(0))).toEqual({});
+    });
+
     it('takes one rating per closed chat, and none once the resident moved on', async () => {
       const a = (await queue.enqueue(escalation('a'), at(0))).escalation;
       await queue.pickup(a.id, 'ann', at(1));
-      expect(await queue.awaitingRating('a', at(0))).toBeUndefined(); // still open
+      expect(await awaiting('a', at(0))).toBeUndefined(); // still open
       await queue.close(a.id, 'closed-by-agent', at(5));
-      expect((await queue.awaitingRating('a', at(0)))?.id).toBe(a.id);
-      expect(await queue.awaitingRating('a', at(6))).toBeUndefined(); // closed before the window
+      expect((await awaiting('a', at(0)))?.id).toBe(a.id);
+      expect(await awaiting('a', at(6))).toBeUndefined(); // closed before the window
       expect(await queue.rate(a.id, 5)).toBe(true);
       expect(await queue.rate(a.id, 1)).toBe(false);
       expect((await queue.get(a.id))?.rating).toBe(5);
@@ -167,12 +185,12 @@ forEachBackend('SqlEscalationQueue', (fresh) => {
       await queue.pickup(b.id, 'ann', at(1));
       await queue.close(b.id, 'closed-by-agent', at(5));
       await queue.declineRating(b.id);
-      expect(await queue.awaitingRating('b', at(0))).toBeUndefined();
+      expect(await awaiting('b', at(0))).toBeUndefined();
       // A handed-back chat is not asked for a rating.
       const c = (await queue.enqueue(escalation('c'), at(0))).escalation;
       await queue.pickup(c.id, 'ann', at(1));
       await queue.close(c.id, 'handed-back', at(5));
-      expect(await queue.awaitingRating('c', at(0))).toBeUndefined();
+      expect(await awaiting('c', at(0))).toBeUndefined();
     });
   });
 });

@@ -125,11 +125,11 @@ forEachBackend('Escalation changes on a stale read', (fresh) => {
      */
     const deskWithPickupAfterRead = (pickedUp: (id: number) => Promise<unknown>): HandoffDesk => {
       const queue: EscalationQueue = Object.create(one, {
-        openFor: {
-          value: async (conversationId: string) => {
-            const open = await one.openFor(conversationId);
-            if (open) await pickedUp(open.id);
-            return open;
+        forResident: {
+          value: async (conversationId: string, ratingSince: Date) => {
+            const seen = await one.forResident(conversationId, ratingSince);
+            if (seen.open) await pickedUp(seen.open.id);
+            return seen;
           },
         },
       }) as EscalationQueue;
