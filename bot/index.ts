@@ -98,7 +98,10 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   // Every store, on PostgreSQL when DATABASE_URL is set (shared by any number of instances), else
   // on the SQLite file in PARLEY_DATA_DIR.
   const backend = openBackend({ databaseUrl: config.DATABASE_URL, sqliteFile: config.databaseFile }, log);
-  if (backend instanceof SqliteBackend) backend.checkpointInBackground(log);
+  if (backend instanceof SqliteBackend) {
+    backend.checkpointInBackground(log);
+    backend.commitInBackground(log);
+  }
   // Every store's tables before anything reads them: on SQLite this transaction opens before
   // createApp returns, so any statement issued meanwhile waits for it.
   const ready = migrateAll(backend.sql);

@@ -7,6 +7,7 @@ import { LocalBroadcast, PostgresBroadcast, type Broadcast } from './broadcast';
 import { PostgresSql, postgresPool } from './postgres';
 import { SqliteSql } from './sqlite';
 import { BackgroundCheckpointer, FALLBACK_CHECKPOINT_PAGES } from './checkpointer';
+import { BackgroundWriter } from './writer';
 
 export type { Sql, StoreSchema } from '../../knowledge/sql';
 export type { Broadcast } from './broadcast';
@@ -87,6 +88,7 @@ export class SqliteBackend implements Backend {
   readonly broadcast = new LocalBroadcast();
   readonly label: string;
   private checkpointer: BackgroundCheckpointer | undefined;
+  private writer: BackgroundWriter | undefined;
 
   constructor(readonly db: Db) {
     this.sql = new SqliteSql(db);
@@ -113,11 +115,22 @@ export class SqliteBackend implements Backend {
     this.db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
   }
 
+  /**
+   * Moves the group commits to a worker thread with its own connection (see ./writer.ts): for the
+   * server, where they are a good part of the event loop's work. Reads and transactions stay here.
+   */
+  commitInBackground(log: Pick<Console, 'error'>): void {
+    if (this.writer || this.db.memory) return;
+    this.writer = new BackgroundWriter(this.db.name, log, this.checkpointer ? FALLBACK_CHECKPOINT_PAGES : 1_000);
+    this.sql.commitInBackground(this.writer);
+  }
+
   async close(): Promise<void> {
     await this.broadcast.close();
     if (!this.db.open) return;
-    this.sql.commitQueued();
     try {
+      await this.sql.flush();
+      await this.writer?.close();
       if (this.checkpointer) {
         await this.checkpointer.stop();
         // The server's last act: everything into the main file, so a copy or backup of it alone is whole.

@@ -5,8 +5,8 @@ import { postgresSkipReason, postgresUrl } from '../postgres';
 import { tempDir } from '../tempDb';
 
 /**
- * The shared store suite: `forEachBackend` defines the same tests twice, on a SQLite file and on
- * PostgreSQL (the server `PARLEY_TEST_DATABASE_URL` names; see test/README.md). Each `fresh()`
+ * The shared store suite: `forEachBackend` defines the same tests twice, on a SQLite file (with its
+ * writes committed on a writer thread, as the server commits them) and on PostgreSQL (the server `PARLEY_TEST_DATABASE_URL` names; see test/README.md). Each `fresh()`
  * is an empty database: a new SQLite file, or a new PostgreSQL schema (cheaper than a database),
  * closed after the test.
  */
@@ -16,10 +16,17 @@ export type FreshBackend = () => Promise<Backend>;
 const silent = { error: () => undefined };
 
 export function forEachBackend(title: string, define: (fresh: FreshBackend, dialect: 'sqlite' | 'postgres') => void): void {
-  describe(`${title} (SQLite)`, () => define(track(async () => new SqliteBackend(openDatabase(`${tempDir('parley-store-')}/parley.sqlite`))), 'sqlite'));
+  describe(`${title} (SQLite)`, () => define(track(async () => freshSqlite()), 'sqlite'));
   const url = postgresUrl();
   const describePg = url ? describe : describe.skip;
   describePg(`${title} (PostgreSQL${url ? '' : `: skipped, ${postgresSkipReason()}`})`, () => define(track(() => freshPostgres(url!)), 'postgres'));
+}
+
+/** A backend on a new SQLite file, committing as the server does: group commits on a writer thread. */
+export function freshSqlite(): SqliteBackend {
+  const backend = new SqliteBackend(openDatabase(`${tempDir('parley-store-')}/parley.sqlite`));
+  backend.commitInBackground(silent);
+  return backend;
 }
 
 /**

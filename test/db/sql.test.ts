@@ -2,6 +2,7 @@ import type { Sql, StoreSchema } from '../../knowledge/sql';
 import { SqliteBackend, migrateStore, openDatabase } from '../../bot/db';
 import { tempDir } from '../tempDb';
 import { translated } from '../../bot/db/postgres';
+import { BackgroundWriter, WriterStoppedError } from '../../bot/db/writer';
 import { describeInstances, forEachBackend } from './backends';
 
 describe('backends', () => {
@@ -152,9 +153,13 @@ forEachBackend('Sql', (fresh) => {
   });
 });
 
-describe('SQLite group commit', () => {
+describe.each([
+  ['on its own connection, as scripts commit', false],
+  ['on a writer thread, as the server commits', true],
+])('SQLite group commit, %s', (_how, onWriter) => {
   async function sqlite(): Promise<{ backend: SqliteBackend; walFrames: () => number }> {
     const backend = new SqliteBackend(openDatabase(`${tempDir('parley-group-')}/parley.sqlite`));
+    if (onWriter) backend.commitInBackground({ error: () => undefined });
     await migrateStore(backend.sql, SCHEMA);
     backend.db.pragma('wal_autocheckpoint = 0'); // so the log holds every frame the test wrote
     backend.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -241,6 +246,17 @@ describe('SQLite group commit', () => {
     await backend.close();
   });
 
+  test("a write refused by a constraint fails alone, with SQLite's code, and the others in its batch are kept", async () => {
+    const { backend } = await sqlite();
+    await backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['taken', 1]);
+    const writes = ['a', 'taken', 'b'].map((name) => backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', [name, 2]));
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE', message: expect.stringMatching(/UNIQUE constraint failed: things\.name/) });
+    expect(await things(backend.sql)).toEqual(['taken', 'a', 'b']);
+    await backend.close();
+  });
+
   test('writes made before a transaction are committed before it', async () => {
     const { backend } = await sqlite();
     const before = backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['before', 1]);
@@ -249,6 +265,25 @@ describe('SQLite group commit', () => {
     });
     await before;
     expect(await things(backend.sql)).toEqual(['before', 'inside']);
+    await backend.close();
+  });
+});
+
+describe('SQLite writer thread', () => {
+  test('if it stops, the writes it had are refused (not confirmed), it says so once, and later writes are committed on the main connection', async () => {
+    const backend = new SqliteBackend(openDatabase(`${tempDir('parley-writer-')}/parley.sqlite`));
+    await migrateStore(backend.sql, SCHEMA);
+    const errors: string[] = [];
+    // A file that cannot be opened: the thread stops before it takes any batch.
+    backend.sql.commitInBackground(new BackgroundWriter('/nonexistent/parley.sqlite', { error: (line) => void errors.push(line) }, 1_000));
+    const lost = backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['sent to the thread', 1]);
+    await expect(lost).rejects.toThrow(WriterStoppedError);
+    await expect(lost).rejects.toThrow(/The database writer thread stopped \(it failed: .*\) before the write was confirmed/);
+    expect(errors).toEqual([expect.stringMatching(/^\[database\] the writer thread stopped \(it failed: .*\); writes are committed on the main thread from now on$/)]);
+
+    await expect(backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['after', 2])).resolves.toEqual({ changes: 1 });
+    expect(await things(backend.sql)).toEqual(['after']);
+    expect(errors).toHaveLength(1);
     await backend.close();
   });
 });
