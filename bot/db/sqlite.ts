@@ -69,7 +69,8 @@ export class SqliteSql implements Sql {
   exec(script: string): Promise<void> {
     return this.whenFree(async () => {
       await this.flush();
-      return this.inside.exec(script);
+      // A transaction may have begun while the writes were committed: the script must not join it.
+      return this.whenFree(() => this.inside.exec(script));
     });
   }
 
