@@ -156,12 +156,10 @@ export class Conversation {
         const entry = this.entry(pending.entryId);
         const department = entry?.department ?? GENERAL_DEPARTMENT;
         if (YES.has(said)) {
-          data.feedback.push({ entryId: pending.entryId, helped: true });
           record({ type: 'feedback', entry: pending.entryId, department, helped: true });
           return [MessageFactory.text(text.glad)];
         }
         if (NO.has(said)) {
-          data.feedback.push({ entryId: pending.entryId, helped: false });
           record({
             type: 'feedback',
             entry: pending.entryId,

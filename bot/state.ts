@@ -38,13 +38,12 @@ export interface ConversationData {
   misses: number;
   /** Set when the resident accepts a person; the queue (handoff/) takes it from here. */
   handoffRequest?: Offer & { requestedAt: string };
-  feedback: { entryId: string; helped: boolean }[];
   /** Set for one turn when the resident's message gave a postcode to the bin lookup. */
   postcodeLookedUp?: boolean;
 }
 
 export function newConversationData(): ConversationData {
-  return { misses: 0, feedback: [] };
+  return { misses: 0 };
 }
 
 /** Remembered across conversations: only what the resident chose to give the bin lookup. */

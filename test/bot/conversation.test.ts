@@ -32,7 +32,7 @@ describe('conversation', () => {
   it('thanks the resident for a Yes and records the feedback', async () => {
     await bot.say('how do I pay my council tax');
     expect(texts(await bot.say('Yes'))).toEqual(['Good, I’m glad that helped. Is there anything else I can help with?']);
-    expect((await bot.conversationData()).feedback).toEqual([{ entryId: 'council-tax-pay', helped: true }]);
+    expect(bot.outcomes).toContainEqual({ type: 'feedback', entry: 'council-tax-pay', department: 'council-tax', helped: true });
   });
 
   it('offers a person from the entry’s department after a No, and notes the request when accepted', async () => {
@@ -53,7 +53,7 @@ describe('conversation', () => {
       entryId: 'council-tax-pay',
       requestedAt: '2026-11-25T10:00:00.000Z',
     });
-    expect(data.feedback).toEqual([{ entryId: 'council-tax-pay', helped: false }]);
+    expect(bot.outcomes).toContainEqual(expect.objectContaining({ type: 'feedback', entry: 'council-tax-pay', department: 'council-tax', helped: false }));
   });
 
   it('offers related entries as follow-ups and answers the one picked', async () => {

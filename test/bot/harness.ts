@@ -3,7 +3,7 @@ import { FIXTURE_KB } from '../fixtureKb';
 import { tempDbFile } from '../tempDb';
 import { TestAdapter, type Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
-import { checkRequiredContent, Conversation } from '../../bot/conversation';
+import { checkRequiredContent, Conversation, type Outcome } from '../../bot/conversation';
 import { openDatabase, SqliteBackend, type Db, type Sql } from '../../bot/db';
 import { migrateAll } from '../../bot/db/schemas';
 import { ParleyBot } from '../../bot/parleyBot';
@@ -42,6 +42,8 @@ export class BotHarness {
   readonly db: Db;
   readonly sql: Sql;
   readonly bot: ParleyBot;
+  /** What came of each step, as reporting is told it (handoff/reporting/). */
+  readonly outcomes: Outcome[] = [];
   /** The tables made and the bin data in; `say` waits for it. */
   private readonly ready: Promise<void>;
   adapter: TestAdapter;
@@ -64,7 +66,7 @@ export class BotHarness {
       now: () => now,
     });
     const storage = new SqlStorage(this.sql, () => now);
-    this.bot = new ParleyBot(new TurnStateStore(storage), conversation);
+    this.bot = new ParleyBot(new TurnStateStore(storage), conversation, undefined, () => now, undefined, (outcome) => void this.outcomes.push(outcome));
     this.adapter = this.newConversation('conversation-1');
   }
 

@@ -29,7 +29,7 @@ forEachBackend('TurnStateStore', (fresh) => {
     const { states } = await stores();
     const first = await states.load(ACTIVITY);
     expect(first.isNew).toBe(true);
-    expect(first.conversation).toEqual({ misses: 0, feedback: [] });
+    expect(first.conversation).toEqual({ misses: 0 });
     expect(first.user).toEqual({});
     first.conversation.misses = 2;
     first.user.postcode = 'BK3 4TN';
@@ -37,26 +37,26 @@ forEachBackend('TurnStateStore', (fresh) => {
 
     const next = await states.load(ACTIVITY);
     expect(next.isNew).toBe(false);
-    expect(next.conversation).toEqual({ misses: 2, feedback: [] });
+    expect(next.conversation).toEqual({ misses: 2 });
     expect(next.user).toEqual({ postcode: 'BK3 4TN' });
   });
 
   it("reads what botbuilder's ConversationState and UserState wrote, and they read what it writes: same keys, same documents", async () => {
     const { storage, states } = await stores();
     await withBotbuilder(storage, async (conversation, user, context) => {
-      await conversation.createProperty<ConversationData>('parley').set(context, { misses: 1, feedback: [{ entryId: 'bins', helped: true }] });
+      await conversation.createProperty<ConversationData>('parley').set(context, { misses: 1, pending: { kind: 'postcode', attempts: 1 } });
       await user.createProperty<UserData>('resident').set(context, { postcode: 'BK1 1AA' });
     });
     const state = await states.load(ACTIVITY);
     expect(state.isNew).toBe(false);
-    expect(state.conversation).toEqual({ misses: 1, feedback: [{ entryId: 'bins', helped: true }] });
+    expect(state.conversation).toEqual({ misses: 1, pending: { kind: 'postcode', attempts: 1 } });
     expect(state.user).toEqual({ postcode: 'BK1 1AA' });
 
     state.conversation.misses = 0;
     state.user.postcode = 'BK2 2BB';
     await state.save();
     await withBotbuilder(storage, async (conversation, user, context) => {
-      expect(await conversation.createProperty<ConversationData>('parley').get(context)).toEqual({ misses: 0, feedback: [{ entryId: 'bins', helped: true }] });
+      expect(await conversation.createProperty<ConversationData>('parley').get(context)).toEqual({ misses: 0, pending: { kind: 'postcode', attempts: 1 } });
       expect(await user.createProperty<UserData>('resident').get(context)).toEqual({ postcode: 'BK2 2BB' });
     });
   });
