@@ -145,9 +145,10 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
   const sessions = new SqlSessionStore(backend.sql, { idleMinutes: config.PARLEY_SESSION_IDLE_MINUTES, maxHours: config.PARLEY_SESSION_MAX_HOURS });
 
   const binStore = new SqlBinStore(backend.sql);
+  // Residents' questions are matched on a thread of their own (knowledge/matchThread.ts).
+  const matchThread = config.PARLEY_MATCHER_THREAD === 'on' ? new MatchThread(defaultWordVectorsFile(), log) : undefined;
   // The knowledge base, reloaded when its files change. A version's bin data and text are written
   // together, after the tables exist, before it goes live, so the bin lookup and the answers agree.
-  const matchThread = config.PARLEY_MATCHER_THREAD === 'on' ? new MatchThread(defaultWordVectorsFile(), log) : undefined;
   const reloader = new KnowledgeReloader({
     dir: config.knowledgeDir,
     vectors: loadWordVectors(),
@@ -297,10 +298,11 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
 
   mountMessagesApi(server, { agents, sessions, queue, leftMessages, events, departmentName: (id) => knowledge().kb.departments.get(id)?.name ?? id, now, log });
   // Supervisors see the same report as kb:gaps, over the knowledge base in force.
-  mountGapsApi(server, { agents, sessions, report: async (since) => {
-      const { kb, localMatcher } = knowledge();
-      return reportGaps(await gaps.list({ since }), { kb, matcher: localMatcher }, { since });
-    }, now, log });
+  const gapsReport = async (since?: string) => {
+    const { kb, localMatcher } = knowledge();
+    return reportGaps(await gaps.list({ since }), { kb, matcher: localMatcher }, { since });
+  };
+  mountGapsApi(server, { agents, sessions, report: gapsReport, now, log });
   // Supervisors' figures (GET /api/console/report) and dashboard (/console/dashboard), from the events alone.
   mountReporting(server, {
     agents,

@@ -22,12 +22,14 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
+  // WAL is a setting of the file; the others are each connection's (the writer thread's too).
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
   return db;
 }
+
+/** What every connection to the file is set to, whichever thread opens it. */
+export const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'busy_timeout = 5000', 'foreign_keys = ON'] as const;
 
 /** Why SQLite (or the file system, making the data folder) could not write, in words a council's IT team can act on. */
 const STORAGE_PROBLEMS: [RegExp, string][] = [
@@ -121,7 +123,8 @@ export class SqliteBackend implements Backend {
    */
   commitInBackground(log: Pick<Console, 'error'>): void {
     if (this.writer || this.db.memory) return;
-    this.writer = new BackgroundWriter(this.db.name, log, this.checkpointer ? FALLBACK_CHECKPOINT_PAGES : 1_000);
+    const autocheckpoint = this.checkpointer ? FALLBACK_CHECKPOINT_PAGES : 1_000;
+    this.writer = new BackgroundWriter(this.db.name, log, [...CONNECTION_PRAGMAS, `wal_autocheckpoint = ${autocheckpoint}`]);
     this.sql.commitInBackground(this.writer);
   }
 

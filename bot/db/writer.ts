@@ -20,15 +20,12 @@ interface SentError {
 type FromWriter = { results: Array<{ ok: true; value: unknown } | { ok: false; error: SentError }> } | { failed: SentError };
 
 // Plain JavaScript, so the worker runs the same under tsx, jest and the compiled build (as the
-// checkpointer's). Its own connection, set up as openDatabase sets up the main one.
+// checkpointer's). Its own connection, set up with the pragmas it is given (openDatabase's own).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 5000');
-db.pragma('foreign_keys = ON');
-db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
+for (const pragma of workerData.pragmas) db.pragma(pragma);
 const statements = new Map();
 function prepared(sql) {
   let statement = statements.get(sql);
@@ -96,9 +93,10 @@ export class BackgroundWriter {
   constructor(
     file: string,
     private readonly log: Pick<Console, 'error'>,
-    autocheckpoint: number,
+    /** Its connection's settings: those of every connection to the file, and its checkpoint threshold. */
+    pragmas: readonly string[],
   ) {
-    this.worker = new Worker(WORKER, { eval: true, workerData: { file, autocheckpoint, driver: require.resolve('better-sqlite3') } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { file, pragmas, driver: require.resolve('better-sqlite3') } });
     this.worker.on('message', (m: FromWriter) => this.answered(m));
     this.ended = new Promise((resolve) => {
       this.worker.once('error', (err) => {

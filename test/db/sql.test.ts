@@ -1,5 +1,5 @@
 import type { Sql, StoreSchema } from '../../knowledge/sql';
-import { SqliteBackend, migrateStore, openDatabase } from '../../bot/db';
+import { CONNECTION_PRAGMAS, SqliteBackend, migrateStore, openDatabase } from '../../bot/db';
 import { tempDir } from '../tempDb';
 import { translated } from '../../bot/db/postgres';
 import { BackgroundWriter, WriterStoppedError } from '../../bot/db/writer';
@@ -275,7 +275,7 @@ describe('SQLite writer thread', () => {
     await migrateStore(backend.sql, SCHEMA);
     const errors: string[] = [];
     // A file that cannot be opened: the thread stops before it takes any batch.
-    backend.sql.commitInBackground(new BackgroundWriter('/nonexistent/parley.sqlite', { error: (line) => void errors.push(line) }, 1_000));
+    backend.sql.commitInBackground(new BackgroundWriter('/nonexistent/parley.sqlite', { error: (line) => void errors.push(line) }, CONNECTION_PRAGMAS));
     const lost = backend.sql.run('INSERT INTO things (name, size) VALUES (?, ?)', ['sent to the thread', 1]);
     await expect(lost).rejects.toThrow(WriterStoppedError);
     await expect(lost).rejects.toThrow(/The database writer thread stopped \(it failed: .*\) before the write was confirmed/);
