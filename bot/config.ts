@@ -33,6 +33,8 @@ export const configSchema = z
     PARLEY_KNOWLEDGE_RELOAD: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     /** Match residents' questions on a thread of their own (`off`: on the thread that answers HTTP). */
     PARLEY_MATCHER_THREAD: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+    /** Turns this instance runs at once; more wait their turn in order (bot/turnLimit.ts). 0: no limit. */
+    PARLEY_CONCURRENT_TURNS: number(48).pipe(z.number().int().min(0)),
     PARLEY_ANSWER_THRESHOLD: unitInterval(0.37),
     PARLEY_SUGGEST_THRESHOLD: unitInterval(0.34),
     PARLEY_MISSES_BEFORE_OFFER: number(2).pipe(z.number().int().min(1)),

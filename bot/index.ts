@@ -53,6 +53,7 @@ import { mountWebsite } from './web/site';
 import { CheckedCloudAdapter, channelAuthentication } from './channelAuth';
 import { ReusedClientsAuthentication } from './reusedClients';
 import { createServer } from './server';
+import { TurnLimit } from './turnLimit';
 import { SqlStorage } from './stateStorage';
 import { TurnStateStore } from './turnState';
 import { notifyTeamsOfEscalations } from './teams/notify';
@@ -247,6 +248,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
       return { database: backend.label.split(' ')[0], knowledgeVersion: reloader.status().version };
     },
     rateLimits: { perConversation: config.PARLEY_RATE_PER_CONVERSATION, perAddress: config.PARLEY_RATE_PER_ADDRESS },
+    turns: new TurnLimit(config.PARLEY_CONCURRENT_TURNS),
   });
 
   const consoleApi = mountConsoleApi(server, {

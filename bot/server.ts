@@ -3,6 +3,7 @@ import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { CheckedCloudAdapter } from './channelAuth';
 import { rateLimiter, type RateLimits } from './rateLimit';
+import { TurnLimit } from './turnLimit';
 
 /** Enough of an Activity to be worth handing to the adapter; the adapter checks the rest. */
 const named = z.string().regex(/\S/, { message: 'must not be empty or blank' });
@@ -38,6 +39,8 @@ export interface ServerDeps {
   readiness?: () => Promise<Record<string, unknown>>;
   /** Per-conversation and per-address limits on the public routes (bot/rateLimit.ts); unset, none. */
   rateLimits?: RateLimits;
+  /** How many turns run at once (bot/turnLimit.ts); the rest wait their turn. Unset: no limit. */
+  turns?: TurnLimit;
 }
 
 /**
@@ -52,7 +55,7 @@ export const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export function createServer({ adapter, bot, health, readiness, rateLimits }: ServerDeps): restify.Server {
+export function createServer({ adapter, bot, health, readiness, rateLimits, turns = new TurnLimit(0) }: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'parley' });
   // pre: before routing, so restify's own 404s and 405s carry the headers too.
   server.pre((_req, res, next) => {
@@ -69,7 +72,7 @@ export function createServer({ adapter, bot, health, readiness, rateLimits }: Se
       res.send(400, { error: 'BadRequest', message: `Expected a Bot Framework activity: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` });
       return;
     }
-    const outcome = await adapter.processMessage(parsed.data, req.header('authorization', ''), (context) => bot.run(context));
+    const outcome = await turns.run(() => adapter.processMessage(parsed.data, req.header('authorization', ''), (context) => bot.run(context)));
     switch (outcome.kind) {
       case 'processed':
         res.send(outcome.response?.status ?? 200, outcome.response?.body);
@@ -89,7 +92,7 @@ export function createServer({ adapter, bot, health, readiness, rateLimits }: Se
   });
 
   server.get('/healthz', async (_req, res) => {
-    res.send(200, { status: 'ok', ...health() });
+    res.send(200, { status: 'ok', ...health(), turns: turns.counts() });
   });
 
   // Alive (/healthz) is not the same as able to serve: a database that went away, or start-up

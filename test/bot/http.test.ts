@@ -61,6 +61,7 @@ describe('the bot over real HTTP (restify + CloudAdapter, local mode)', () => {
       entries: 8,
       postcodes: 2,
       knowledge: { version: expect.stringMatching(/^[0-9a-f]{64}$/), loadedAt: NOW.toISOString(), liveReload: 'on' },
+      turns: { running: 0, waiting: 0, max: 48 },
     });
   });
 });
