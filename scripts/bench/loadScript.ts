@@ -122,6 +122,24 @@ export interface ScriptOptions {
   errorText?: string;
 }
 
+/**
+ * The JSON body of a resident's activity on `/api/messages`, as a channel posts it, with
+ * `deliveryMode: 'expectReplies'` so the bot's replies come back in the HTTP answer. The same for
+ * Parley and the echo bot, so both phases of a run send the same requests.
+ */
+export function expectRepliesBody(what: { type: string } & Record<string, unknown>, ids: { id: string; conversation: string; from: string }): string {
+  return JSON.stringify({
+    ...what,
+    id: ids.id,
+    deliveryMode: 'expectReplies',
+    channelId: 'test',
+    serviceUrl: 'http://localhost',
+    from: { id: ids.from, role: 'user' },
+    recipient: { id: 'parley', role: 'bot' },
+    conversation: { id: ids.conversation },
+  });
+}
+
 /** Residents on `/api/messages` with `deliveryMode: 'expectReplies'`: every request is a turn. */
 export function messagesPhase({ words, prefix, errorText = replies.error }: ScriptOptions): Phase<ResidentContext> {
   let residents = 0;
@@ -139,19 +157,8 @@ export function messagesPhase({ words, prefix, errorText = replies.error }: Scri
       const n = context.resident ?? 0;
       const said = step.say(n, context);
       const id = `${prefix}-${n}`;
-      const activity = {
-        ...(said === 'conversationUpdate'
-          ? { type: 'conversationUpdate', membersAdded: [{ id: `resident-${id}` }, { id: 'parley' }] }
-          : { type: 'message', text: said }),
-        id: `${id}-${index}`,
-        deliveryMode: 'expectReplies',
-        channelId: 'test',
-        serviceUrl: 'http://localhost',
-        from: { id: `resident-${id}`, role: 'user' },
-        recipient: { id: 'parley', role: 'bot' },
-        conversation: { id },
-      };
-      return { ...req, body: JSON.stringify(activity) };
+      const what = said === 'conversationUpdate' ? { type: 'conversationUpdate', membersAdded: [{ id: `resident-${id}` }, { id: 'parley' }] } : { type: 'message', text: said };
+      return { ...req, body: expectRepliesBody(what, { id: `${id}-${index}`, conversation: id, from: `resident-${id}` }) };
     },
     onResponse: (status, body, context) => {
       if (status !== 200) return; // counted by the load generator, by status
@@ -267,17 +274,7 @@ export async function probeDidYouMean(url: string, answered: readonly string[], 
     const res = await fetch(`${url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'message',
-        text,
-        id,
-        deliveryMode: 'expectReplies',
-        channelId: 'test',
-        serviceUrl: 'http://localhost',
-        from: { id },
-        recipient: { id: 'parley' },
-        conversation: { id },
-      }),
+      body: expectRepliesBody({ type: 'message', text }, { id, conversation: id, from: id }),
     });
     const reply = parseReply(await res.text());
     if (reply && firstChoice(reply.activities)) found.push(text);

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Residents, type LoadRequest } from './loadDriver';
 import { startServer } from './loadProcess';
+import { expectRepliesBody } from './loadScript';
 import { tcpCounters, tcpCountersSince } from './tcpCounters';
 
 const argsSchema = z.object({
@@ -33,19 +34,7 @@ type Args = z.infer<typeof argsSchema>;
 const SERVERS = { echo: 'scripts/bench/echoBot.ts', plain: 'scripts/bench/plainServer.ts' } as const;
 const TIMEOUT_SEC = 10;
 
-function activity(n: number): string {
-  return JSON.stringify({
-    type: 'message',
-    text: 'hello',
-    id: `m${n}`,
-    deliveryMode: 'expectReplies',
-    channelId: 'test',
-    serviceUrl: 'http://localhost',
-    from: { id: `resident-${n}`, role: 'user' },
-    recipient: { id: 'bot', role: 'bot' },
-    conversation: { id: `burst-${n}` },
-  });
-}
+const activity = (n: number): string => expectRepliesBody({ type: 'message', text: 'hello' }, { id: `m${n}`, conversation: `burst-${n}`, from: `resident-${n}` });
 
 /** Per connection: seconds from the start to its first answer (undefined: none), its answers and timeouts. */
 interface Connection {

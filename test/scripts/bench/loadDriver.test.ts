@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import restify from 'restify';
 import { Residents, type Answer, type LoadRequest } from '../../../scripts/bench/loadDriver';
+import { expectRepliesBody } from '../../../scripts/bench/loadScript';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -193,18 +194,7 @@ describe('Residents against the echo bot, 1,000 at once (issue 9)', () => {
   it('has every one of 1,000 residents answered during the run, none timed out', async () => {
     const bot = await echoBot();
     try {
-      const body = (n: number) =>
-        JSON.stringify({
-          type: 'message',
-          text: 'hello',
-          id: `m${n}`,
-          deliveryMode: 'expectReplies',
-          channelId: 'test',
-          serviceUrl: 'http://localhost',
-          from: { id: `resident-${n}` },
-          recipient: { id: 'bot' },
-          conversation: { id: `c${n}` },
-        });
+      const body = (n: number) => expectRepliesBody({ type: 'message', text: 'hello' }, { id: `m${n}`, conversation: `c${n}`, from: `resident-${n}` });
       let sent = 0;
       const requests: LoadRequest<Record<string, never>>[] = [
         { method: 'POST', path: '/api/messages', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body(sent++) }) },
