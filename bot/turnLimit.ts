@@ -8,6 +8,8 @@
  * the main thread went to garbage collection. A request waiting here holds only its parsed body.
  * The limit does not lower what a resident waits for in all (the same turns, answered in order),
  * and 48 turns at once still fill each group commit. See docs/reliability.md, "The fourth round".
+ * A turn keeps its slot while it sends its replies: behind Azure Bot Service those are calls over
+ * the internet, so there the limit also caps messages a second at about 48 / (seconds a turn).
  */
 export interface TurnCounts {
   running: number;
