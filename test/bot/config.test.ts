@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       dataDir: path.resolve('/srv/parley/data'),
       knowledgeDir: path.resolve('/srv/parley/knowledge'),
       PARLEY_TIMEZONE: 'Europe/London',
+      PARLEY_CONCURRENT_TURNS: 48,
       MicrosoftAppType: 'MultiTenant',
       localMode: true,
     });
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT: Invalid input: expected number, received NaN (got "eighty")'],
     [{ PORT: '70000' }, 'PORT: Too big: expected number to be <=65535 (got "70000")'],
+    [{ PARLEY_CONCURRENT_TURNS: '-1' }, 'PARLEY_CONCURRENT_TURNS: Too small: expected number to be >=0 (got "-1")'],
     [{ PARLEY_ANSWER_THRESHOLD: '2' }, 'PARLEY_ANSWER_THRESHOLD: Too big: expected number to be <=1 (got "2")'],
     [{ MicrosoftAppType: 'Anyone' }, 'MicrosoftAppType: Invalid option: expected one of "MultiTenant"|"SingleTenant"|"UserAssignedMSI" (got "Anyone")'],
     [{ PARLEY_TIMEZONE: 'Mars/Olympus' }, 'PARLEY_TIMEZONE: is not an IANA time zone (got "Mars/Olympus")'],
