@@ -430,9 +430,12 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
         // Open event streams would hold the server open for ever; their agents are recorded
         // disconnected before the database closes.
         const consoleClosed = consoleApi.close();
-        // Open web chat sockets too (its purge in progress finishes before the database closes).
+        // The web channel first: in local mode a resident's message still on its way to the bot
+        // is answered through this server's own Connector routes, so the listener closes once
+        // those turns are done (or after the channel's DRAIN_MS). Then its open sockets close (its
+        // purge in progress finishes before the database closes).
         const webChannelClosed = webChannel.close();
-        server.close(() => {
+        void webChannelClosed.finally(() => server.close(() => {
           // A send or a purge in progress finishes (and a send is recorded) before the database
           // closes; so do the reporting events and gaps still being written.
           void Promise.all([deliveries.stop(), teams?.close(), matchThread?.close(), purged, webChannelClosed, consoleClosed, deskRecorder.idle(), outcomes.idle(), transcripts.idle()]).finally(() => {
@@ -442,7 +445,7 @@ export function createApp(config: Config, { now = () => new Date(), log = consol
               resolve();
             });
           });
-        });
+        }));
       }),
   };
 }

@@ -17,8 +17,16 @@ export class BotRejectedActivity extends Error {
   }
 }
 
+type BotBound = Record<string, unknown> & { conversation: { id: string } };
+
 export interface BotEndpoint {
-  send(activity: Record<string, unknown> & { conversation: { id: string } }): Promise<void>;
+  send(activity: BotBound): Promise<void>;
+}
+
+/** `httpBotEndpoint`'s sends can be waited for: shutdown lets the turns they started finish. */
+export interface DrainableBotEndpoint extends BotEndpoint {
+  /** Resolves once no send is in flight. */
+  idle(): Promise<void>;
 }
 
 /**
@@ -33,35 +41,47 @@ export interface BotEndpoint {
 export const BOT_CONNECTIONS = 32;
 
 /** `messagesUrl` is read at each call: the server's port is known only once it listens. */
-export function httpBotEndpoint(messagesUrl: () => string, connections = BOT_CONNECTIONS): BotEndpoint {
+export function httpBotEndpoint(messagesUrl: () => string, connections = BOT_CONNECTIONS): DrainableBotEndpoint {
   const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: connections }),
     https: new https.Agent({ keepAlive: true, maxSockets: connections }),
   };
+  let inFlight = 0;
+  const whenIdle: (() => void)[] = [];
   return {
-    send(activity) {
-      const url = new URL(messagesUrl());
-      const body = JSON.stringify(activity);
-      const secure = url.protocol === 'https:';
-      return new Promise<void>((resolve, reject) => {
-        const request = (secure ? https : http).request(
-          url,
-          { method: 'POST', agent: secure ? agents.https : agents.http, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (res) => {
-            // The adapter answers 200 (or 201/202 for some invokes); the body says nothing we need,
-            // but it must be read for the connection to serve the next turn.
-            res.resume();
-            res.on('error', reject);
-            res.on('end', () => {
-              const status = res.statusCode ?? 0;
-              if (status >= 200 && status < 300) resolve();
-              else reject(new BotRejectedActivity(status, activity.conversation.id));
-            });
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      });
+    async send(activity) {
+      inFlight++;
+      try {
+        await post(activity);
+      } finally {
+        if (--inFlight === 0) for (const resolve of whenIdle.splice(0)) resolve();
+      }
     },
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve))),
   };
+
+  function post(activity: BotBound): Promise<void> {
+    const url = new URL(messagesUrl());
+    const body = JSON.stringify(activity);
+    const secure = url.protocol === 'https:';
+    return new Promise<void>((resolve, reject) => {
+      const request = (secure ? https : http).request(
+        url,
+        { method: 'POST', agent: secure ? agents.https : agents.http, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          // The adapter answers 200 (or 201/202 for some invokes); the body says nothing we need,
+          // but it must be read for the connection to serve the next turn.
+          res.resume();
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve();
+            else reject(new BotRejectedActivity(status, activity.conversation.id));
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
 }

@@ -33,19 +33,23 @@ export interface LocalDirectLineOptions {
 }
 
 export interface MountedChannel {
+  /** Local mode: resolves once the messages on their way to the bot are answered (bounded) and the streams are closed. */
   close(): Promise<void>;
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How long shutdown waits for residents' messages already on their way to the bot. */
+export const DRAIN_MS = 10_000;
 
 export function mountLocalDirectLine(server: Server, options: LocalDirectLineOptions): MountedChannel {
   const { now, log } = options;
   const store = new SqlChannelStore(options.sql);
   const { broadcast } = options;
+  const bot = httpBotEndpoint(() => `${options.selfUrl()}/api/messages`);
   const channel = new DirectLineChannel({
     store,
     broadcast,
-    bot: httpBotEndpoint(() => `${options.selfUrl()}/api/messages`),
+    bot,
     serviceUrl: () => `${options.selfUrl()}/`,
     now,
     log,
@@ -70,6 +74,12 @@ export function mountLocalDirectLine(server: Server, options: LocalDirectLineOpt
   return {
     async close() {
       clearInterval(purging);
+      // Residents' messages on their way to the bot finish first (for at most DRAIN_MS): the bot
+      // answers them through this server's own Connector routes, so bot/index.ts closes its
+      // listener only after this.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([bot.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+      clearTimeout(timer);
       streams.close();
       // A purge in progress finishes before the database closes.
       await purged;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openDatabase } from '../../bot/db';
 import { SqlAgentStore } from '../../handoff/agents';
 import { startServer } from '../../scripts/crash/server';
-import { testConfig, withSql } from '../app';
+import { startApp, testConfig, withSql } from '../app';
 import { FIXTURE_KB } from '../fixtureKb';
 import { tempDir } from '../tempDb';
 import { residentMessage } from './residentClient';
@@ -97,4 +97,42 @@ describe('graceful shutdown on SIGTERM', () => {
       await channel.close();
     }
   }, 90_000);
+
+  it('answers a web chat message already on its way to the bot before it closes its listener (local Direct Line)', async () => {
+    // The bot answers the local web channel through this server's own Connector routes: with the
+    // listener closed first, such a turn could not deliver its reply (and retried for seconds).
+    const channel = await heldChannel();
+    const config = testConfig({ PARLEY_CONCURRENT_TURNS: '1', PARLEY_KNOWLEDGE_RELOAD: 'off' });
+    const { app, url } = await startApp(config);
+    let closed: Promise<void> | undefined;
+    try {
+      const grant = (await (await fetch(`${url}/api/directline/token`, { method: 'POST' })).json()) as { conversationId: string; token: string };
+      const auth = { authorization: `Bearer ${grant.token}`, 'content-type': 'application/json' };
+      expect((await fetch(`${url}/v3/directline/conversations`, { method: 'POST', headers: auth })).status).toBe(201);
+
+      // A turn that keeps the only slot until the (outside) channel answers its reply.
+      const { deliveryMode: _, ...activity } = residentMessage('how do I pay my council tax', { conversation: 'held-1', serviceUrl: channel.serviceUrl });
+      const held = fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      await channel.reply;
+
+      // The web chat resident's message reaches the bot and waits for the slot.
+      const posted = fetch(`${url}/v3/directline/conversations/${grant.conversationId}/activities`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'message', text: 'when is my bin day', from: { id: 'ignored' } }) });
+      while ((((await (await fetch(`${url}/healthz`)).json()) as { turns: { waiting: number } }).turns.waiting ?? 0) < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+
+      closed = app.close();
+      channel.release();
+      expect((await held).status).toBe(200);
+      const answer = await posted;
+      expect(answer.status).toBe(200);
+      const { id } = (await answer.json()) as { id: string };
+      await closed;
+
+      const stored = await withSql(config, (sql) => sql.all<{ activity: string }>('SELECT activity FROM directline_activities WHERE conversation_id = ? ORDER BY seq', [grant.conversationId]));
+      const replies = stored.map((r) => JSON.parse(r.activity) as { from: { role?: string }; replyToId?: string; text?: string }).filter((a) => a.from.role === 'bot' && a.replyToId === id);
+      expect(replies.map((a) => a.text)).toEqual(['I can look up your bin collection days. What is your postcode? (For example BK3 4TN.)']);
+    } finally {
+      await (closed ?? app.close());
+      await channel.close();
+    }
+  }, 60_000);
 });

@@ -51,4 +51,24 @@ describe('httpBotEndpoint', () => {
     await bot.close();
     await expect(httpBotEndpoint(() => url).send(activity(1))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
+
+  it('is idle once every send has been answered or has failed, for shutdown to wait on', async () => {
+    const bot = await countingBot();
+    const endpoint = httpBotEndpoint(() => bot.url, 2);
+    await endpoint.idle(); // nothing in flight: at once
+    let settled = 0;
+    const sends = Array.from({ length: 6 }, (_, i) => endpoint.send(activity(i)).finally(() => settled++));
+    const idle = endpoint.idle();
+    expect(settled).toBe(0);
+    await idle;
+    // Every turn reached the bot and was answered (over 2 connections, so most of them waited).
+    expect([...bot.received].sort()).toEqual(Array.from({ length: 6 }, (_, i) => `turn ${i}`).sort());
+    await Promise.all(sends);
+    expect(settled).toBe(6);
+    await bot.close();
+    // A failed send counts as done too.
+    // (a kept-alive connection the closed server reset, or a new one refused)
+    await expect(endpoint.send(activity(9))).rejects.toMatchObject({ code: expect.stringMatching(/^ECONN(REFUSED|RESET)$/) });
+    await endpoint.idle();
+  });
 });
