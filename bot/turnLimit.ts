@@ -27,8 +27,7 @@ export class TurnLimit {
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.max === 0) return work();
-    if (this.running < this.max) this.running++;
+    if (this.max === 0 || this.running < this.max) this.running++;
     // The slot is handed over by `release`, so `running` already counts this turn.
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {

@@ -67,8 +67,10 @@ describe('TurnLimit', () => {
     );
     await settle();
     expect(started).toBe(5);
+    expect(limit.counts()).toEqual({ running: 5, waiting: 0, max: 0 });
     g.open();
     await Promise.all(all);
+    expect(limit.counts()).toEqual({ running: 0, waiting: 0, max: 0 });
   });
 
   it('refuses a limit that is not a whole number of 0 or more', () => {
